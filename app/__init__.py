@@ -1,0 +1,118 @@
+"""PostReady: HIPAA-safe social media training, certification and posting rights."""
+import os
+import secrets
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+
+from app import config
+from app.database import set_write_intent
+from app.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(config.DEFAULTS)
+    app.config.update(config.from_environment(app.instance_path))
+    app.config.update(overrides or {})
+    _check_secret_key(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    _configure_login(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+
+    from app import errors
+    from app.cli import register_commands
+
+    errors.register(app)
+    register_commands(app)
+    return app
+
+
+def _check_secret_key(app: Flask) -> None:
+    """Outside debug and tests, refuse to run with a missing or known key."""
+    key = app.config.get("SECRET_KEY")
+    if key and key != config.INSECURE_DEV_KEY:
+        return
+    if app.config.get("DEBUG") or app.config.get("TESTING"):
+        return
+    if app.config.get("CLI_MODE"):
+        # CLI commands do not sign cookies; `postready demo` installs a real key before serving.
+        app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
+        app.config["SECRET_KEY_EPHEMERAL"] = True
+        return
+    raise ConfigurationError(
+        "SECRET_KEY is not set. Set it to a long random value, e.g. "
+        "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+    )
+
+
+def _configure_login(app: Flask) -> None:
+    from app.accounts.models import User
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+            return None  # logged out elsewhere, password changed, or deactivated
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts import bp as accounts_bp
+    from app.courses import bp as courses_bp
+    from app.quizzes import bp as quizzes_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(quizzes_bp)
+
+
+PASSWORD_CHANGE_EXEMPT = {"accounts.change_password", "accounts.logout", "static"}
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def declare_write_intent():
+        view = app.view_functions.get(request.endpoint)
+        safe = request.method in ("GET", "HEAD", "OPTIONS")
+        set_write_intent(not safe or getattr(view, "writes_db", False))
+
+    @app.teardown_request
+    def reset_write_intent(_exc):
+        set_write_intent(True)
+
+    @app.before_request
+    def require_password_change():
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in PASSWORD_CHANGE_EXEMPT
+        ):
+            return redirect(url_for("accounts.change_password"))
+        return None
+
+    @app.context_processor
+    def inject_helpers():
+        from app import permissions
+
+        return {"permissions": permissions, "org_name": app.config["ORG_NAME"]}

@@ -1,0 +1,68 @@
+"""People and departments."""
+import secrets
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.database import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class Role(StrEnum):
+    EMPLOYEE = "employee"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Department(db.Model):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('employee', 'manager', 'admin')", name="role_known"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so the unique constraint is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default=Role.EMPLOYEE)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    hire_date = mapped_column(db.Date, nullable=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    # Part of the login cookie; replacing it ends every session of this person.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    deactivated_at = mapped_column(UTCDateTime, nullable=True)
+
+    manager: Mapped["User | None"] = relationship(remote_side=[id], back_populates="reports")
+    reports: Mapped[list["User"]] = relationship(back_populates="manager")
+    department: Mapped[Department | None] = relationship()
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def end_all_sessions(self) -> None:
+        self.session_token = new_session_token()
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

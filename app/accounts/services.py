@@ -1,0 +1,151 @@
+"""Account services. Each takes the acting user explicitly; the caller commits."""
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import Department, Role, User
+from app.accounts.passwords import check_password_policy, hash_password, needs_rehash, verify_password
+from app.extensions import db
+from app.permissions import can_manage_people, manages
+
+
+class AccountError(Exception):
+    """A refused account change; the message is shown to the person."""
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (same answer for every failure)."""
+    user = find_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def department_named(name: str) -> Department | None:
+    name = " ".join(name.split())
+    if not name:
+        return None
+    department = db.session.scalar(select(Department).where(Department.name == name))
+    if department is None:
+        department = Department(name=name)
+        db.session.add(department)
+    return department
+
+
+@dataclass
+class PersonFields:
+    email: str
+    full_name: str
+    role: str
+    manager_id: int | None
+    department: str
+    hire_date: date | None
+
+
+def _require_admin(actor) -> None:
+    if not can_manage_people(actor):
+        raise AccountError("Only an administrator can change people's accounts.")
+
+
+def _apply(person: User, fields: PersonFields) -> None:
+    if fields.role not in set(Role):
+        raise AccountError(f"Unknown role {fields.role!r}.")
+    manager = db.session.get(User, fields.manager_id) if fields.manager_id else None
+    if fields.manager_id and manager is None:
+        raise AccountError("The chosen manager does not exist.")
+    if manager is not None and person.id is not None:
+        if manager.id == person.id or manages(person, manager):
+            raise AccountError("That manager reports to this person; a reporting line cannot loop.")
+    person.email = normalize_email(fields.email)
+    person.full_name = " ".join(fields.full_name.split())
+    person.manager = manager
+    person.department = department_named(fields.department)
+    person.hire_date = fields.hire_date
+
+
+def _check_password(password: str, email: str) -> None:
+    check = check_password_policy(password, email)
+    if not check.ok:
+        raise AccountError(" ".join(check.problems))
+
+
+def _flush_unique_email() -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise AccountError("Someone already has that email address.") from None
+
+
+def create_person(actor, fields: PersonFields, temporary_password: str) -> User:
+    _require_admin(actor)
+    _check_password(temporary_password, fields.email)
+    if find_by_email(fields.email):
+        raise AccountError("Someone already has that email address.")
+    person = User(role=fields.role, must_change_password=True, password_hash=hash_password(temporary_password))
+    _apply(person, fields)
+    person.role = fields.role
+    db.session.add(person)
+    _flush_unique_email()
+    return person
+
+
+def update_person(actor, person: User, fields: PersonFields) -> User:
+    _require_admin(actor)
+    if person.id == actor.id and fields.role != Role.ADMIN:
+        raise AccountError("You cannot remove your own administrator role.")
+    role_changed = person.role != fields.role
+    _apply(person, fields)
+    person.role = fields.role
+    if role_changed:
+        person.end_all_sessions()  # a new role starts with a fresh login
+    _flush_unique_email()
+    return person
+
+
+def deactivate_person(actor, person: User, now: datetime) -> None:
+    _require_admin(actor)
+    if person.id == actor.id:
+        raise AccountError("You cannot deactivate your own account.")
+    if person.active:
+        person.active = False
+        person.deactivated_at = now
+        person.end_all_sessions()
+
+
+def reactivate_person(actor, person: User) -> None:
+    _require_admin(actor)
+    person.active = True
+    person.deactivated_at = None
+
+
+def set_temporary_password(actor, person: User, password: str) -> None:
+    _require_admin(actor)
+    _check_password(password, person.email)
+    person.password_hash = hash_password(password)
+    person.must_change_password = True
+    person.end_all_sessions()
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError("Your current password is not right.")
+    if current_password == new_password:
+        raise AccountError("Choose a new password that differs from the current one.")
+    _check_password(new_password, user.email)
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.end_all_sessions()  # other devices sign in again; the caller logs this one back in

@@ -1,0 +1,204 @@
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import or_, select
+
+from app.accounts import bp
+from app.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm, NewPersonForm, PersonForm, TemporaryPasswordForm
+from app.accounts.models import Role, User
+from app.accounts.services import (
+    AccountError,
+    PersonFields,
+    authenticate,
+    change_own_password,
+    create_person,
+    deactivate_person,
+    reactivate_person,
+    set_temporary_password,
+    update_person,
+)
+from app.auth import permission_required
+from app.database import utcnow
+from app.extensions import db
+from app.permissions import can_manage_people
+
+PAGE_SIZE = 50
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only our own absolute paths: never another host, scheme or protocol-relative URL."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("courses.my_training"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            # One message for every failure, so the form does not reveal who has an account.
+            flash("That email and password do not match an active account.", "error")
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("courses.my_training"))
+    return render_template("accounts/login.html", form=form), 200 if request.method == "GET" else 400
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    if ConfirmForm().validate_on_submit():
+        current_user.end_all_sessions()
+        db.session.commit()
+        logout_user()
+        flash("You are signed out.", "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_own_password(current_user, form.current_password.data, form.new_password.data)
+        except AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the session token changed: re-issue this session only
+            flash("Your password is changed. Other devices are signed out.", "success")
+            return redirect(url_for("courses.my_training"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+# --- administration of people -------------------------------------------------------------
+
+def _manager_choices() -> list[tuple[int, str]]:
+    managers = db.session.scalars(
+        select(User).where(User.role.in_([Role.MANAGER, Role.ADMIN]), User.active).order_by(User.full_name)
+    )
+    return [(0, "— none —")] + [(m.id, f"{m.full_name} ({m.email})") for m in managers]
+
+
+def _fields(form: PersonForm) -> PersonFields:
+    return PersonFields(
+        email=form.email.data, full_name=form.full_name.data, role=form.role.data,
+        manager_id=form.manager_id.data or None, department=form.department.data or "",
+        hire_date=form.hire_date.data,
+    )
+
+
+def _person_or_404(person_id: int) -> User:
+    return db.session.get(User, person_id) or abort(404)
+
+
+@bp.get("/people")
+@permission_required(can_manage_people)
+def people():
+    q = request.args.get("q", "").strip()[:100]
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = select(User).order_by(User.full_name, User.id)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(User.email.like(like), db.func.lower(User.full_name).like(like)))
+    people = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    return render_template("accounts/people.html", people=people, q=q)
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@permission_required(can_manage_people)
+def new_person():
+    form = NewPersonForm()
+    form.manager_id.choices = _manager_choices()
+    if form.validate_on_submit():
+        try:
+            person = create_person(current_user, _fields(form), form.temporary_password.data)
+        except AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"{person.full_name} can now sign in with the temporary password.", "success")
+            return redirect(url_for("accounts.edit_person", person_id=person.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/person_form.html", form=form, person=None), status
+
+
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@permission_required(can_manage_people)
+def edit_person(person_id: int):
+    person = _person_or_404(person_id)
+    form = PersonForm(obj=person)
+    form.manager_id.choices = [c for c in _manager_choices() if c[0] != person.id]
+    if request.method == "GET":
+        form.manager_id.data = person.manager_id or 0
+        form.department.data = person.department.name if person.department else ""
+    if form.validate_on_submit():
+        try:
+            update_person(current_user, person, _fields(form))
+        except AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("accounts.edit_person", person_id=person.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "accounts/person_form.html", form=form, person=person,
+        password_form=TemporaryPasswordForm(), confirm_form=ConfirmForm(),
+    ), status
+
+
+@bp.post("/people/<int:person_id>/deactivate")
+@permission_required(can_manage_people)
+def deactivate(person_id: int):
+    person = _person_or_404(person_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        deactivate_person(current_user, person, utcnow())
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"{person.full_name} is deactivated and signed out everywhere. Their records are kept.", "success")
+    return redirect(url_for("accounts.edit_person", person_id=person.id))
+
+
+@bp.post("/people/<int:person_id>/reactivate")
+@permission_required(can_manage_people)
+def reactivate(person_id: int):
+    person = _person_or_404(person_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    reactivate_person(current_user, person)
+    db.session.commit()
+    flash(f"{person.full_name} is active again.", "success")
+    return redirect(url_for("accounts.edit_person", person_id=person.id))
+
+
+@bp.post("/people/<int:person_id>/temporary-password")
+@permission_required(can_manage_people)
+def temporary_password(person_id: int):
+    person = _person_or_404(person_id)
+    form = TemporaryPasswordForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("accounts.edit_person", person_id=person.id))
+    try:
+        set_temporary_password(current_user, person, form.temporary_password.data)
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("Temporary password set. They must choose their own when they next sign in.", "success")
+    return redirect(url_for("accounts.edit_person", person_id=person.id))

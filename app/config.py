@@ -1,0 +1,38 @@
+"""Configuration from the environment, with safe defaults for development."""
+import os
+
+INSECURE_DEV_KEY = "dev-only-insecure-secret-key"
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Read settings from POSTREADY_* / well-known environment variables."""
+    env = os.environ
+    default_db = "sqlite:///" + os.path.join(instance_path, "postready.sqlite3")
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY", INSECURE_DEV_KEY),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
+        "ORG_NAME": env.get("ORG_NAME", "PostReady Demo Health"),
+        "COURSES_DIR": env.get("COURSES_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "courses")),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=not _bool(env.get("FLASK_DEBUG"))),
+        "REDIS_URL": env.get("REDIS_URL"),
+        "DEBUG": _bool(env.get("FLASK_DEBUG")),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "postready_session",
+    "REMEMBER_COOKIE_DURATION": 0,
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # one working shift
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    "TESTING": False,
+}

@@ -1,0 +1,52 @@
+from flask import abort, render_template
+from flask_login import current_user, login_required
+
+from app.courses import bp
+from app.courses.overview import course_overview
+from app.courses.services import current_module, current_versions, record_lesson_view
+from app.database import utcnow, writes_db
+from app.extensions import db
+from app.quizzes.services import open_attempt, retake_decision
+
+
+@bp.get("/")
+@login_required
+def my_training():
+    overviews = [course_overview(current_user, version) for version in current_versions()]
+    return render_template("courses/my_training.html", overviews=overviews)
+
+
+def _module_or_404(course_slug: str, module_slug: str):
+    return current_module(course_slug, module_slug) or abort(404)
+
+
+@bp.get("/learn/<course_slug>/<module_slug>/")
+@login_required
+def module(course_slug: str, module_slug: str):
+    module = _module_or_404(course_slug, module_slug)
+    overview = course_overview(current_user, module.course_version)
+    row = next(r for r in overview.modules if r.module.id == module.id)
+    return render_template(
+        "courses/module.html", module=module, progress=row.progress,
+        open_attempt=open_attempt(current_user, module),
+        retake=retake_decision(current_user, module, utcnow()),
+    )
+
+
+@bp.get("/learn/<course_slug>/<module_slug>/<lesson_slug>")
+@login_required
+@writes_db
+def lesson(course_slug: str, module_slug: str, lesson_slug: str):
+    module = _module_or_404(course_slug, module_slug)
+    lessons = list(module.lessons)
+    index = next((i for i, lesson in enumerate(lessons) if lesson.slug == lesson_slug), None)
+    if index is None:
+        abort(404)
+    record_lesson_view(current_user, lessons[index])
+    db.session.commit()
+    return render_template(
+        "courses/lesson.html", module=module, lesson=lessons[index], index=index, lessons=lessons,
+        previous=lessons[index - 1] if index > 0 else None,
+        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+    )
+

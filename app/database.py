@@ -1,0 +1,78 @@
+"""Database plumbing: SQLite done right, timezone-aware timestamps, write intent.
+
+SQLite: WAL so readers never block the writer, foreign keys on, a busy
+timeout, and write transactions opened with BEGIN IMMEDIATE. A deferred
+transaction that reads and later writes can fail at once with
+"database is locked" when another connection committed in between;
+taking the write lock up front makes concurrent writers queue instead.
+Read-only requests (GET/HEAD) begin deferred so readers stay parallel.
+"""
+import sqlite3
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+_write_intent: ContextVar[bool] = ContextVar("postready_write_intent", default=True)
+
+
+def set_write_intent(value: bool) -> None:
+    _write_intent.set(value)
+
+
+def writes_db(view):
+    """Mark a GET view that writes (e.g. records a lesson view)."""
+    view.writes_db = True
+    return view
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, _record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy's "begin" hook below issue BEGIN itself.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives power loss
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python.
+
+    PostgreSQL stores timestamptz; SQLite stores naive UTC text. Naive
+    datetimes are refused so local times can never sneak in.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)

@@ -1,0 +1,45 @@
+"""Who may do what: every access rule is a named predicate here.
+
+Views and templates call these (directly or through app.auth decorators);
+no access rule is written inline anywhere else.
+"""
+from app.accounts.models import Role, User
+
+# A reporting line deeper than this is treated as a data error, not walked forever.
+MAX_REPORTING_DEPTH = 50
+
+
+def is_admin(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.active and user.role == Role.ADMIN
+
+
+def is_manager(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.active and user.role == Role.MANAGER
+
+
+def can_manage_people(user) -> bool:
+    return is_admin(user)
+
+
+def manages(manager: User, person: User) -> bool:
+    """True when person is in manager's reporting line, directly or indirectly."""
+    current, depth = person.manager, 0
+    while current is not None and depth < MAX_REPORTING_DEPTH:
+        if current.id == manager.id:
+            return True
+        current, depth = current.manager, depth + 1
+    return False
+
+
+def can_view_person(user, person: User) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    return user.id == person.id or is_admin(user) or (is_manager(user) and manages(user, person))
+
+
+def can_take_attempt(user, attempt) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.active and attempt.user_id == user.id
+
+
+def can_view_attempt(user, attempt) -> bool:
+    return can_take_attempt(user, attempt) or can_view_person(user, attempt.user)

@@ -1,0 +1,165 @@
+"""Quiz services: start an attempt, submit it. They take the acting user and "now" explicitly."""
+import random
+from collections.abc import Collection, Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.courses.models import Module, ModuleCompletion, Question
+from app.courses.services import viewed_lesson_ids
+from app.extensions import db
+from app.quizzes import rules
+from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission
+
+
+class QuizError(Exception):
+    """A request the quiz rules refuse; the message is shown to the person."""
+
+
+class QuizLocked(QuizError):
+    pass
+
+
+class AttemptNotAllowed(QuizError):
+    def __init__(self, decision: rules.RetakeDecision):
+        super().__init__(decision.reason)
+        self.decision = decision
+
+
+class AlreadySubmitted(QuizError):
+    def __init__(self):
+        super().__init__("This attempt was already submitted; its answers cannot be changed.")
+
+
+class NotYourAttempt(QuizError):
+    pass
+
+
+_system_random = random.SystemRandom()
+
+
+def open_attempt(user, module: Module) -> Attempt | None:
+    """The person's started, unsubmitted attempt on this module, if any."""
+    return db.session.scalar(
+        select(Attempt).outerjoin(Submission)
+        .where(Attempt.user_id == user.id, Attempt.module_id == module.id, Submission.attempt_id.is_(None))
+        .order_by(Attempt.id.desc()).limit(1)
+    )
+
+
+def retake_decision(user, module: Module, now: datetime) -> rules.RetakeDecision:
+    version = module.course_version
+    policy = rules.RetakePolicy(version.max_attempts_per_day, version.cooldown_minutes)
+    recent = list(db.session.scalars(
+        select(Attempt.started_at).join(Module)
+        .where(Attempt.user_id == user.id, Module.slug == module.slug,
+               Module.course_version_id == module.course_version_id,
+               Attempt.started_at > now - timedelta(days=1))
+    ))
+    last = db.session.execute(
+        select(Submission.submitted_at, Submission.passed).join(Attempt).join(Module)
+        .where(Attempt.user_id == user.id, Module.slug == module.slug,
+               Module.course_version_id == module.course_version_id)
+        .order_by(Submission.submitted_at.desc()).limit(1)
+    ).first()
+    last_failed_at = last.submitted_at if last and not last.passed else None
+    return rules.may_start_attempt(policy, now, recent, last_failed_at)
+
+
+def start_attempt(user, module: Module, now: datetime, rng: random.Random | None = None) -> Attempt:
+    """Draw questions for a new attempt (or return the one already open). Caller commits."""
+    lesson_ids = [lesson.id for lesson in module.lessons]
+    if not set(lesson_ids) <= viewed_lesson_ids(user, module):
+        raise QuizLocked("Read every lesson in this module first; then the quiz opens.")
+    existing = open_attempt(user, module)
+    if existing:
+        return existing
+    decision = retake_decision(user, module, now)
+    if not decision.allowed:
+        raise AttemptNotAllowed(decision)
+    rng = rng or _system_random
+    times_seen = dict(db.session.execute(
+        select(AttemptQuestion.question_id, func.count())
+        .join(Attempt).where(Attempt.user_id == user.id, Attempt.module_id == module.id)
+        .group_by(AttemptQuestion.question_id)
+    ).all())
+    questions = {q.id: q for q in db.session.scalars(
+        select(Question).where(Question.module_id == module.id).options(selectinload(Question.options))
+    )}
+    drawn = rules.draw_questions(sorted(questions), module.draw_count, times_seen, rng)
+    attempt = Attempt(user_id=user.id, module_id=module.id, started_at=now)
+    db.session.add(attempt)
+    for position, question_id in enumerate(drawn, start=1):
+        option_ids = [o.id for o in questions[question_id].options]
+        db.session.add(AttemptQuestion(
+            attempt=attempt, question_id=question_id, position=position,
+            option_order=rules.shuffle_options(option_ids, rng),
+        ))
+    db.session.flush()
+    return attempt
+
+
+def attempt_keys(attempt: Attempt) -> list[rules.QuestionKey]:
+    return [
+        rules.QuestionKey(
+            question_id=aq.question_id,
+            option_ids=frozenset(o.id for o in aq.question.options),
+            correct_option_ids=frozenset(o.id for o in aq.question.options if o.is_correct),
+        )
+        for aq in attempt.questions
+    ]
+
+
+def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]], now: datetime) -> Submission:
+    """Grade and store a submission with its answers, and the completion if passed. Caller commits.
+
+    `answers` maps question id to chosen option ids. Raises QuizError (or
+    rules.InvalidAnswers) and stores nothing when the submission is refused.
+    """
+    if attempt.user_id != user.id:
+        raise NotYourAttempt("This attempt belongs to someone else.")
+    if attempt.submission is not None:
+        raise AlreadySubmitted()
+    keys = attempt_keys(attempt)
+    chosen = rules.validate_answers(keys, answers)
+    result = rules.grade(keys, chosen, attempt.module.course_version.pass_mark)
+    aq_by_question = {aq.question_id: aq for aq in attempt.questions}
+    submission = Submission(
+        attempt_id=attempt.id, submitted_at=now, correct_count=result.correct_count,
+        question_count=result.question_count, score_percent=result.score_percent,
+        pass_mark=result.pass_mark, passed=result.passed,
+    )
+    try:
+        # A savepoint, so a concurrent double submission fails alone and cleanly.
+        with db.session.begin_nested():
+            db.session.add(submission)
+            db.session.flush()
+    except IntegrityError:
+        db.session.expire(attempt)
+        raise AlreadySubmitted() from None
+    for question_id, option_ids in chosen.items():
+        for option_id in sorted(option_ids):
+            db.session.add(Answer(
+                attempt_id=attempt.id, attempt_question_id=aq_by_question[question_id].id, option_id=option_id,
+            ))
+    if result.passed:
+        db.session.add(ModuleCompletion(
+            user_id=user.id, module_id=attempt.module_id,
+            course_version_id=attempt.module.course_version_id, attempt_id=attempt.id, completed_at=now,
+        ))
+    db.session.flush()
+    return submission
+
+
+def latest_completion(user, module: Module) -> ModuleCompletion | None:
+    """The person's newest completion of this module (by slug, in any version of the course)."""
+    return db.session.scalar(
+        select(ModuleCompletion).join(Module, ModuleCompletion.module_id == Module.id)
+        .where(ModuleCompletion.user_id == user.id, Module.slug == module.slug,
+               Module.course_version.has(course_id=module.course_version.course_id))
+        .order_by(ModuleCompletion.completed_at.desc()).limit(1)
+    )
+
+

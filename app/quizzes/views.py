@@ -1,0 +1,84 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from app.accounts.forms import ConfirmForm
+from app.auth import ensure_or_404
+from app.courses.models import Question
+from app.courses.services import current_module
+from app.database import utcnow
+from app.extensions import db
+from app.permissions import can_take_attempt, can_view_attempt
+from app.quizzes import bp
+from app.quizzes.models import Attempt, AttemptQuestion
+from app.quizzes.rules import InvalidAnswers
+from app.quizzes.services import QuizError, start_attempt, submit_attempt
+
+ANSWER_FIELD = "answer-"
+
+
+@bp.post("/learn/<course_slug>/<module_slug>/quiz")
+@login_required
+def start(course_slug: str, module_slug: str):
+    module = current_module(course_slug, module_slug) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = start_attempt(current_user, module, utcnow())
+    except QuizError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("courses.module", course_slug=course_slug, module_slug=module_slug))
+    db.session.commit()
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+def _load_attempt(attempt_id: int) -> Attempt:
+    attempt = db.session.get(
+        Attempt, attempt_id,
+        options=[selectinload(Attempt.questions).selectinload(AttemptQuestion.question)
+                 .selectinload(Question.options)],
+    )
+    ensure_or_404(attempt is not None and can_view_attempt(current_user, attempt))
+    return attempt
+
+
+def parse_answers(form) -> dict[int, list[int]]:
+    """Read answer-<question id> fields; anything else in the form (a score, a user id) is ignored."""
+    answers: dict[int, list[int]] = {}
+    for name in form:
+        if not name.startswith(ANSWER_FIELD):
+            continue
+        try:
+            question_id = int(name[len(ANSWER_FIELD):])
+            answers[question_id] = [int(v) for v in form.getlist(name)]
+        except ValueError:
+            raise InvalidAnswers("An answer in the form is not one of the offered options.") from None
+    return answers
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(attempt_id: int):
+    attempt = _load_attempt(attempt_id)
+    if attempt.submission is not None:
+        if request.method == "POST":
+            flash("This attempt was already submitted; its answers cannot be changed.", "error")
+            return render_template("quizzes/result.html", attempt=attempt), 409
+        return render_template("quizzes/result.html", attempt=attempt)
+    ensure_or_404(can_take_attempt(current_user, attempt))
+    form = ConfirmForm()
+    chosen: dict[int, list[int]] = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            chosen = parse_answers(request.form)
+            submit_attempt(current_user, attempt, chosen, utcnow())
+        except (QuizError, InvalidAnswers) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            status = 409 if isinstance(exc, QuizError) else 400
+            return render_template("quizzes/attempt.html", attempt=attempt, form=form, chosen=chosen), status
+        db.session.commit()
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, _anchor="result"))
+    return render_template("quizzes/attempt.html", attempt=attempt, form=form, chosen=chosen)

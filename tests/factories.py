@@ -1,0 +1,66 @@
+"""Factories and named personas for tests."""
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from app.accounts.models import Role, User
+from app.accounts.passwords import hash_password
+from app.accounts.services import department_named
+from app.extensions import db
+
+PASSWORD = "correct horse battery staple"
+
+
+@cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+def make_user(full_name=None, *, email=None, role=Role.EMPLOYEE, manager=None, department="Nursing",
+              active=True, must_change_password=False, hire_date=date(2026, 1, 5)) -> User:
+    n = next(_counter)
+    user = User(
+        email=email or f"person{n}@test-health.example",
+        full_name=full_name or f"Person {n}",
+        role=role,
+        manager=manager,
+        department=department_named(department) if department else None,
+        active=active,
+        must_change_password=must_change_password,
+        password_hash=_password_hash(),
+        hire_date=hire_date,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@dataclass
+class Personas:
+    """Two teams, each with a manager, two reports (one indirect), plus an admin and a deactivated user."""
+
+    admin: User
+    manager: User
+    employee: User
+    indirect: User
+    other_manager: User
+    other_employee: User
+    deactivated: User
+
+    @classmethod
+    def create(cls) -> "Personas":
+        admin = make_user("Ada Admin", email="ada@test-health.example", role=Role.ADMIN, department="Compliance")
+        manager = make_user("Mona Manager", email="mona@test-health.example", role=Role.MANAGER)
+        employee = make_user("Eli Employee", email="eli@test-health.example", manager=manager)
+        lead = make_user("Lee Lead", email="lee@test-health.example", role=Role.MANAGER, manager=manager)
+        indirect = make_user("Ivy Indirect", email="ivy@test-health.example", manager=lead)
+        other_manager = make_user("Otto Other", email="otto@test-health.example", role=Role.MANAGER,
+                                  department="Marketing")
+        other_employee = make_user("Olga Other", email="olga@test-health.example", manager=other_manager,
+                                   department="Marketing")
+        deactivated = make_user("Dan Gone", email="dan@test-health.example", manager=manager, active=False)
+        db.session.commit()
+        return cls(admin, manager, employee, indirect, other_manager, other_employee, deactivated)

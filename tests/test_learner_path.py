@@ -1,0 +1,153 @@
+"""An employee's path over HTTP: sign in, read lessons, fail a quiz, read why, pass, complete."""
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.courses.models import LessonView, ModuleCompletion
+from app.database import utcnow
+from app.extensions import db
+from app.quizzes.models import Answer, Attempt, Submission
+from tests.conftest import csrf_token
+
+MODULE = "/learn/test-course/privacy/"
+
+
+def read_all_lessons(client, module="privacy"):
+    for slug in {"privacy": ["what-is-phi", "photos"], "replies": ["safe-reply"]}[module]:
+        assert client.get(f"/learn/test-course/{module}/{slug}").status_code == 200
+
+
+def start_quiz(client, module="privacy"):
+    response = client.post(f"/learn/test-course/{module}/quiz", data={"csrf_token": csrf_token(client, "/")})
+    assert response.status_code == 302, response.text
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def answer_all(attempt: Attempt, right: int) -> dict:
+    """Form data answering the first `right` questions correctly and the rest wrongly."""
+    data = {}
+    for i, aq in enumerate(attempt.questions):
+        options = aq.question.options
+        correct = [o.id for o in options if o.is_correct]
+        wrong = [o.id for o in options if not o.is_correct]
+        data[f"answer-{aq.question_id}"] = correct if i < right else wrong[:1]
+    return data
+
+
+def submit(client, attempt_id: int, data: dict):
+    return client.post(f"/attempts/{attempt_id}", data={**data, "csrf_token": csrf_token(client, "/")})
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client, course):
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_my_training_lists_modules_with_progress(client, course, people, login):
+    login(people.employee)
+    page = client.get("/").text
+    assert "Privacy basics" in page and "Replying to reviews" in page and "Instagram" in page
+    assert "0 of 3 modules complete" in page
+    assert 'Next:' in page and '<progress' in page
+
+
+def test_lessons_are_recorded_once_and_unlock_the_quiz(client, course, people, login):
+    login(people.employee)
+    assert "Read every lesson to open the quiz" in client.get(MODULE).text
+    refused = client.post("/learn/test-course/privacy/quiz", data={"csrf_token": csrf_token(client, "/")},
+                          follow_redirects=True)
+    assert "Read every lesson in this module first" in refused.text
+    lesson = client.get("/learn/test-course/privacy/what-is-phi")
+    assert "Next: Photos" in lesson.text and "Lesson 1 of 2" in lesson.text
+    client.get("/learn/test-course/privacy/what-is-phi")
+    client.get("/learn/test-course/privacy/photos")
+    assert db.session.scalar(select(func.count()).select_from(LessonView)) == 2
+    assert "Start the quiz" in client.get(MODULE).text
+
+
+def test_fail_then_pass_with_feedback(client, course, people, login, app):
+    login(people.employee)
+    read_all_lessons(client)
+    attempt_id = start_quiz(client)
+    page = client.get(f"/attempts/{attempt_id}").text
+    attempt = db.session.get(Attempt, attempt_id)
+    assert len(attempt.questions) == 4
+    # No answer key in the page before submission.
+    for aq in attempt.questions:
+        for option in aq.question.options:
+            assert option.feedback not in page
+        assert aq.question.explanation not in page
+    assert "correct" not in page.lower().replace("correct horse", "")
+
+    response = submit(client, attempt_id, answer_all(attempt, right=2))
+    assert response.status_code == 302
+    result = client.get(f"/attempts/{attempt_id}").text
+    assert "Not passed yet" in result and "50%" in result
+    assert "Your answer" in result and "Correct answer" in result and "Source:" in result
+    assert attempt.questions[0].question.citation in result
+    assert db.session.scalar(select(func.count()).select_from(ModuleCompletion)) == 0
+
+    # Cooldown: a retake right away is refused, with the time it opens.
+    retry = client.post("/learn/test-course/privacy/quiz", data={"csrf_token": csrf_token(client, "/")},
+                        follow_redirects=True)
+    assert "Take a short break" in retry.text
+
+    # Move the failed submission's clock back past the cooldown (a test-only shortcut via SQL).
+    db.session.execute(Submission.__table__.update().values(submitted_at=utcnow() - timedelta(minutes=11)))
+    db.session.commit()
+
+    second_id = start_quiz(client)
+    second = db.session.get(Attempt, second_id)
+    assert second_id != attempt_id
+    assert submit(client, second_id, answer_all(second, right=4)).status_code == 302
+    result = client.get(f"/attempts/{second_id}").text
+    assert "Passed" in result and "100%" in result
+    completion = db.session.scalar(select(ModuleCompletion))
+    assert completion.attempt_id == second_id and completion.course_version_id == course.id
+    assert "1 of 3 modules complete" in client.get("/").text
+    assert "You passed this module" in client.get(MODULE).text
+
+
+def test_retake_draws_different_questions_where_the_pool_allows(client, course, people, login):
+    login(people.employee)
+    read_all_lessons(client)
+    first = db.session.get(Attempt, start_quiz(client))
+    submit(client, first.id, answer_all(first, right=4))
+    second = db.session.get(Attempt, start_quiz(client))
+    first_ids = {aq.question_id for aq in first.questions}
+    second_ids = {aq.question_id for aq in second.questions}
+    # A pool of 7 and 4 drawn: at most one question can repeat.
+    assert len(first_ids & second_ids) <= 1
+
+
+def test_open_attempt_is_resumed_not_redrawn(client, course, people, login):
+    login(people.employee)
+    read_all_lessons(client)
+    assert start_quiz(client) == start_quiz(client)
+    assert "Continue your quiz" in client.get(MODULE).text
+
+
+def test_attempt_stores_answers_and_option_order(client, course, people, login):
+    login(people.employee)
+    read_all_lessons(client)
+    attempt = db.session.get(Attempt, start_quiz(client))
+    page = client.get(f"/attempts/{attempt.id}").text
+    for aq in attempt.questions:
+        shown = [int(x) for x in re.findall(rf'name="answer-{aq.question_id}" id="o\d+" value="(\d+)"', page)]
+        assert shown == aq.option_order
+    submit(client, attempt.id, answer_all(attempt, right=4))
+    assert db.session.scalar(select(func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id)) == 5
+
+
+def test_change_password_and_sign_out(client, course, people, login):
+    login(people.employee)
+    token = csrf_token(client, "/account/password")
+    response = client.post("/account/password", data={
+        "csrf_token": token, "current_password": "correct horse battery staple",
+        "new_password": "a brand new passphrase", "confirm": "a brand new passphrase"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200  # this session continues
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert client.get("/").status_code == 302
+    login(people.employee, "a brand new passphrase")
