@@ -1,4 +1,5 @@
 """A demo organisation: an admin, two managers, a dozen employees in two departments."""
+import unicodedata
 from datetime import date
 
 from app.accounts.models import Role, User
@@ -14,9 +15,9 @@ MARKETING = ["Grace Kim", "Hiro Tanaka", "Isabel Ruiz", "Jamal Wright", "Kateři
 
 
 def _email(name: str) -> str:
-    first, last = name.split(" ", 1)
-    ascii_last = last.replace("'", "").encode("ascii", "ignore").decode().lower()
-    return f"{first.lower()}.{ascii_last}@{DOMAIN}"
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().replace("'", "")
+    first, last = ascii_name.lower().split(" ", 1)
+    return f"{first}.{last}@{DOMAIN}"
 
 
 def create_demo_organisation() -> list[tuple[str, str]]:

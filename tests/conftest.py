@@ -10,6 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app import create_app
@@ -65,9 +68,29 @@ def database_url(database_template, tmp_path) -> str:
     return f"sqlite:///{copy}"
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    Flask reuses an already pushed app context for a request, which would share
+    `g` (the signed-in user, the CSRF token) and the database session between
+    the test body and every request. The test body's work is committed first, so
+    the request sees it and no transaction is left holding SQLite's write lock.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     app = create_app(_config(database_url, tmp_path))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
@@ -76,6 +99,26 @@ def app(database_url, tmp_path):
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A browser-like client (not preserving request contexts between requests)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app):
+    """Run a `postready` command as a separate invocation would: the test's own transaction is ended first."""
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str):
+        db.session.commit()
+        result = runner.invoke(args=list(args))
+        db.session.commit()
+        return result
+
+    return invoke
 
 
 @pytest.fixture

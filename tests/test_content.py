@@ -111,16 +111,16 @@ def test_markdown_renders_safely():
     assert '<a href="https://www.hhs.gov/">ok</a>' in html
 
 
-def test_check_command_exits_1_and_names_the_file(app, broken):
+def test_check_command_exits_1_and_names_the_file(cli, broken):
     (broken / "test-course/modules/privacy/module.yaml").write_text("title: x\nkind: wrong\nquiz:\n  draw: 4\n")
-    result = app.test_cli_runner().invoke(args=["courses", "check", "--dir", str(broken)])
+    result = cli("courses", "check", "--dir", str(broken))
     assert result.exit_code == 1
     assert "test-course/modules/privacy/module.yaml:2: 'kind' must be 'core' or 'platform'" in result.output
 
 
-def test_sync_refuses_broken_content_and_loads_nothing(app, broken):
+def test_sync_refuses_broken_content_and_loads_nothing(cli, broken):
     (broken / "test-course/course.yaml").write_text("slug: test-course\n")
-    result = app.test_cli_runner().invoke(args=["courses", "sync", "--dir", str(broken)])
+    result = cli("courses", "sync", "--dir", str(broken))
     assert result.exit_code == 1 and "Nothing was loaded" in result.output
     assert db.session.scalar(select(func.count()).select_from(CourseVersion)) == 0
 
@@ -146,7 +146,6 @@ def test_sync_is_idempotent_and_versions_changes(app, broken):
     assert db.session.scalar(select(func.count()).select_from(Lesson)) == 2 * 4
 
 
-def test_sync_cli_reports_unchanged(app):
-    runner = app.test_cli_runner()
-    assert "new version stored" in runner.invoke(args=["courses", "sync"]).output
-    assert "unchanged" in runner.invoke(args=["courses", "sync"]).output
+def test_sync_cli_reports_unchanged(cli):
+    assert "new version stored" in cli("courses", "sync").output
+    assert "unchanged" in cli("courses", "sync").output

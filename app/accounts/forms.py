@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.accounts.models import Role
@@ -26,7 +27,7 @@ class ChangePasswordForm(FlaskForm):
 class PersonForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     full_name = StringField("Full name", validators=[DataRequired(), Length(max=300)])
-    role = SelectField("Role", choices=[(r.value, r.value.capitalize()) for r in Role])
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role])
     manager_id = SelectField("Manager", coerce=int, validate_choice=True)
     department = StringField("Department", validators=[Optional(), Length(max=200)])
     hire_date = DateField("Hire date", validators=[Optional()])

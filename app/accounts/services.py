@@ -61,18 +61,22 @@ def _require_admin(actor) -> None:
 
 
 def _apply(person: User, fields: PersonFields) -> None:
+    """Validate the fields, then set them. All look-ups happen before person is touched."""
     if fields.role not in set(Role):
         raise AccountError(f"Unknown role {fields.role!r}.")
-    manager = db.session.get(User, fields.manager_id) if fields.manager_id else None
-    if fields.manager_id and manager is None:
-        raise AccountError("The chosen manager does not exist.")
-    if manager is not None and person.id is not None:
-        if manager.id == person.id or manages(person, manager):
-            raise AccountError("That manager reports to this person; a reporting line cannot loop.")
+    with db.session.no_autoflush:
+        manager = db.session.get(User, fields.manager_id) if fields.manager_id else None
+        if fields.manager_id and manager is None:
+            raise AccountError("The chosen manager does not exist.")
+        if manager is not None and person.id is not None:
+            if manager.id == person.id or manages(person, manager):
+                raise AccountError("That manager reports to this person; a reporting line cannot loop.")
+        department = department_named(fields.department)
     person.email = normalize_email(fields.email)
     person.full_name = " ".join(fields.full_name.split())
+    person.role = fields.role
     person.manager = manager
-    person.department = department_named(fields.department)
+    person.department = department
     person.hire_date = fields.hire_date
 
 
@@ -95,9 +99,8 @@ def create_person(actor, fields: PersonFields, temporary_password: str) -> User:
     _check_password(temporary_password, fields.email)
     if find_by_email(fields.email):
         raise AccountError("Someone already has that email address.")
-    person = User(role=fields.role, must_change_password=True, password_hash=hash_password(temporary_password))
+    person = User(must_change_password=True, password_hash=hash_password(temporary_password))
     _apply(person, fields)
-    person.role = fields.role
     db.session.add(person)
     _flush_unique_email()
     return person
@@ -109,7 +112,6 @@ def update_person(actor, person: User, fields: PersonFields) -> User:
         raise AccountError("You cannot remove your own administrator role.")
     role_changed = person.role != fields.role
     _apply(person, fields)
-    person.role = fields.role
     if role_changed:
         person.end_all_sessions()  # a new role starts with a fresh login
     _flush_unique_email()

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts import bp
 from app.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm, NewPersonForm, PersonForm, TemporaryPasswordForm
@@ -82,11 +83,11 @@ def change_password():
 
 # --- administration of people -------------------------------------------------------------
 
-def _manager_choices() -> list[tuple[int, str]]:
+def _manager_choices() -> list[SelectChoice]:
     managers = db.session.scalars(
         select(User).where(User.role.in_([Role.MANAGER, Role.ADMIN]), User.active).order_by(User.full_name)
     )
-    return [(0, "— none —")] + [(m.id, f"{m.full_name} ({m.email})") for m in managers]
+    return [SelectChoice(0, "— none —")] + [SelectChoice(m.id, f"{m.full_name} ({m.email})") for m in managers]
 
 
 def _fields(form: PersonForm) -> PersonFields:
@@ -137,7 +138,7 @@ def new_person():
 def edit_person(person_id: int):
     person = _person_or_404(person_id)
     form = PersonForm(obj=person)
-    form.manager_id.choices = [c for c in _manager_choices() if c[0] != person.id]
+    form.manager_id.choices = [c for c in _manager_choices() if c.value != person.id]
     if request.method == "GET":
         form.manager_id.data = person.manager_id or 0
         form.department.data = person.department.name if person.department else ""
