@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app import config
 from app.database import set_write_intent
-from app.extensions import csrf, db, login_manager, migrate
+from app.extensions import csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     _configure_login(app)
     _register_blueprints(app)
@@ -78,13 +79,18 @@ def _configure_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.accounts import bp as accounts_bp
-    from app.courses import bp as courses_bp
-    from app.quizzes import bp as quizzes_bp
+    from app.accounts.views import bp as accounts_bp
+    from app.api.token_views import admin_bp as api_tokens_bp
+    from app.api.views import bp as api_bp
+    from app.certificates.views import bp as certificates_bp
+    from app.courses.views import bp as courses_bp
+    from app.quizzes.views import bp as quizzes_bp
+    from app.reports.views import bp as reports_bp
+    from app.rights.views import bp as rights_bp
 
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(courses_bp)
-    app.register_blueprint(quizzes_bp)
+    for blueprint in (accounts_bp, courses_bp, quizzes_bp, certificates_bp, rights_bp, reports_bp, api_tokens_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing for CSRF to forge
 
 
 PASSWORD_CHANGE_EXEMPT = {"accounts.change_password", "accounts.logout", "static"}
@@ -103,6 +109,8 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def require_password_change():
+        if request.blueprint == "api":
+            return None  # the API never looks at cookie sessions
         if (
             current_user.is_authenticated
             and current_user.must_change_password

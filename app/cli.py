@@ -21,9 +21,14 @@ courses_cli = click.Group("courses", help="Check and load course content from fi
 
 
 def _read(directory: str | None):
+    """Courses and the rights policy, with every problem in either."""
     from app.courses.content import read_courses
+    from app.rights.policy import read_policy
 
-    return read_courses(directory or current_app.config["COURSES_DIR"])
+    root = directory or current_app.config["COURSES_DIR"]
+    courses, problems = read_courses(root)
+    _, policy_problems = read_policy(root, {c.slug for course in courses for c in course.certifications})
+    return courses, problems + policy_problems
 
 
 @courses_cli.command("check")
@@ -62,6 +67,21 @@ def courses_sync(directory):
     for r in results:
         state = "new version stored" if r.created else "unchanged"
         click.echo(f"{r.slug} {r.version_label}: {state}")
+
+
+@courses_cli.command("map")
+@click.option("--dir", "directory", type=click.Path(), help="Courses folder (default: COURSES_DIR).")
+@with_appcontext
+def courses_map(directory):
+    """Print a Markdown map of each course (topics, lessons, questions, sources)."""
+    from app.courses.curriculum_map import render_map
+
+    courses, problems = _read(directory)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    click.echo("\n".join(render_map(course) for course in courses), nl=False)
 
 
 def _demo_secret_key() -> str:
@@ -104,9 +124,95 @@ def demo(host, port, no_serve):
         app.config["SECRET_KEY"] = _demo_secret_key()
     app.config["SESSION_COOKIE_SECURE"] = False  # the demo serves plain HTTP on loopback
     click.echo(f"\nServing on http://{host}:{port}/  (Ctrl+C stops)\n")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask ignores app.run() inside a CLI command, so serve with Werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+tokens_cli = click.Group("tokens", help="API bearer tokens for other systems.")
+
+
+@tokens_cli.command("create")
+@click.argument("name")
+@with_appcontext
+def tokens_create(name):
+    """Create a token; its secret is printed once."""
+    from app.api.services import TokenError, create_token
+    from app.database import utcnow
+
+    try:
+        token, secret = create_token(None, name, utcnow())
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Token {token.id} “{token.name}” created. Its secret, shown only now:")
+    click.echo(secret)
+
+
+@tokens_cli.command("list")
+@with_appcontext
+def tokens_list():
+    from app.api.services import all_tokens
+
+    for t in all_tokens():
+        state = "active" if t.active else f"revoked {t.revoked_at:%Y-%m-%d}"
+        click.echo(f"{t.id:>4}  {t.prefix}…  {t.name}  ({state})")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def tokens_revoke(token_id):
+    from app.api.models import ApiToken
+    from app.api.services import revoke_token
+    from app.database import utcnow
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"No token with id {token_id}.")
+    revoke_token(None, token, utcnow())
+    db.session.commit()
+    click.echo(f"Token {token_id} revoked.")
+
+
+certificates_cli = click.Group("certificates", help="Certificate tools.")
+
+
+@certificates_cli.command("verify")
+@click.argument("record", type=click.File("r", encoding="utf-8"))
+@click.option("--public-key", "public_key", type=click.File("rb"),
+              help="PEM public key (default: this installation's key).")
+@with_appcontext
+def certificates_verify(record, public_key):
+    """Check a certificate record offline: the JSON from /verify/<code>.json, or a file with payload and signature."""
+    import json
+
+    from app.certificates.signing import load_public_key, verify_signature
+
+    try:
+        data = json.load(record)
+        payload, signature = data["payload"], data["signature"]
+    except (ValueError, KeyError, TypeError):
+        click.echo(f"{record.name}: not a certificate record (needs JSON with 'payload' and 'signature').", err=True)
+        sys.exit(2)
+    if public_key is not None:
+        key = load_public_key(public_key.read())
+    else:
+        from app.certificates.services import signing_key
+
+        key = signing_key().public
+    if not verify_signature(key, payload, signature):
+        click.echo("INVALID: the signature does not match this payload and key.", err=True)
+        sys.exit(1)
+    fields = json.loads(payload)
+    click.echo(f"VALID signature: {fields['holder']}, {fields['certification_title']}, "
+               f"issued {fields['issued_at'][:10]}, expires {fields['expires_at'][:10]}, code {fields['code']}.")
+    click.echo("The signature proves the record is authentic; ask /verify/<code> whether it is still valid today.")
 
 
 def register_commands(app) -> None:
     app.cli.add_command(courses_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(certificates_cli)

@@ -21,6 +21,12 @@ def from_environment(instance_path: str) -> dict:
         "COURSES_DIR": env.get("COURSES_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "courses")),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=not _bool(env.get("FLASK_DEBUG"))),
         "REDIS_URL": env.get("REDIS_URL"),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Absolute address of this site, used in certificate QR codes and emails.
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "CERTIFICATE_SIGNING_KEY": env.get("CERTIFICATE_SIGNING_KEY"),
+        "REFRESHER_LEAD_DAYS": int(env.get("REFRESHER_LEAD_DAYS", "30")),
+        "ONBOARDING_DUE_DAYS": int(env.get("ONBOARDING_DUE_DAYS", "30")),
         "DEBUG": _bool(env.get("FLASK_DEBUG")),
     }
 
@@ -35,4 +41,6 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "TESTING": False,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "VERIFY_RATE_LIMIT": "60 per minute",
 }

@@ -1,4 +1,6 @@
 """Extensions, created unbound and attached to an app in create_app()."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -18,3 +20,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Storage comes from RATELIMIT_STORAGE_URI: Redis when REDIS_URL is set, so limits
+# hold across gunicorn workers; memory otherwise.
+limiter = Limiter(key_func=get_remote_address)

@@ -43,3 +43,31 @@ def can_take_attempt(user, attempt) -> bool:
 
 def can_view_attempt(user, attempt) -> bool:
     return can_take_attempt(user, attempt) or can_view_person(user, attempt.user)
+
+
+def can_revoke_certificates(user) -> bool:
+    return is_admin(user)
+
+
+def can_view_certificate(user, certificate) -> bool:
+    return can_view_person(user, certificate.user)
+
+
+def can_suspend_rights(user, person: User) -> bool:
+    """Admins for anyone; managers for their own reporting line, never for themselves."""
+    if is_admin(user):
+        return True
+    return is_manager(user) and user.id != person.id and manages(user, person)
+
+
+def can_manage_api_tokens(user) -> bool:
+    return is_admin(user)
+
+
+def can_view_team(user) -> bool:
+    return is_manager(user)
+
+
+def can_view_organization(user) -> bool:
+    """Admins act as compliance officers: the whole organization, every export."""
+    return is_admin(user)

@@ -75,3 +75,10 @@ def test_no_real_patient_identifiers(course):
         texts = [lesson.markdown for lesson in module.lessons] + [q.stem for q in module.questions]
         for text in texts:
             assert not pattern.search(text), module.slug
+
+
+def test_curriculum_map_is_up_to_date(course):
+    from app.courses.curriculum_map import render_map
+
+    committed = (COURSES.parent / "docs" / "curriculum.md").read_text(encoding="utf-8")
+    assert committed == render_map(course), "run: postready courses map > docs/curriculum.md"

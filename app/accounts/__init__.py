@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("accounts", __name__, template_folder="templates")
-
-from app.accounts import views  # noqa: E402,F401  (registers routes)
+"""People, roles, departments, sign-in and passwords."""

@@ -151,3 +151,18 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.end_all_sessions()  # other devices sign in again; the caller logs this one back in
+
+
+def reporting_line_ids(manager_id: int) -> list[int]:
+    """Everyone who reports to this manager, directly or indirectly (one recursive query)."""
+    line = select(User.id).where(User.manager_id == manager_id).cte("line", recursive=True)
+    line = line.union(select(User.id).join(line, User.manager_id == line.c.id))
+    return list(db.session.scalars(select(line.c.id)))
+
+
+def reporting_line(manager: User, include_inactive: bool = True) -> list[User]:
+    ids = reporting_line_ids(manager.id)
+    query = select(User).where(User.id.in_(ids)).order_by(User.full_name, User.id)
+    if not include_inactive:
+        query = query.where(User.active)
+    return list(db.session.scalars(query))

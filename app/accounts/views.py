@@ -1,11 +1,10 @@
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
-from app.accounts import bp
 from app.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm, NewPersonForm, PersonForm, TemporaryPasswordForm
 from app.accounts.models import Role, User
 from app.accounts.services import (
@@ -23,6 +22,8 @@ from app.auth import permission_required
 from app.database import utcnow
 from app.extensions import db
 from app.permissions import can_manage_people
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
 
 PAGE_SIZE = 50
 

@@ -96,7 +96,7 @@ class CourseSpec:
 
 
 @dataclass
-class _Reader:
+class FileReader:
     """Collects problems for one file while fields are read from it."""
 
     path: str
@@ -177,7 +177,7 @@ def _hash_files(folder: Path) -> str:
 
 
 def _read_lesson(file: Path, root: Path, problems: list[Problem]) -> LessonSpec | None:
-    reader = _Reader(str(file.relative_to(root)), problems)
+    reader = FileReader(str(file.relative_to(root)), problems)
     match = LESSON_FILE.match(file.name)
     if not match:
         reader.problem(None, "lesson file names must look like 01-lesson-slug.md")
@@ -198,7 +198,7 @@ def _read_lesson(file: Path, root: Path, problems: list[Problem]) -> LessonSpec 
     return LessonSpec(slug=match.group(2), title=first[2:].strip(), markdown=body.strip() + "\n")
 
 
-def _read_question(item, reader: _Reader, seen_keys: set[str]) -> QuestionSpec | None:
+def _read_question(item, reader: FileReader, seen_keys: set[str]) -> QuestionSpec | None:
     data = reader.mapping(item, "each question")
     if data is None:
         return None
@@ -244,7 +244,7 @@ def _read_question(item, reader: _Reader, seen_keys: set[str]) -> QuestionSpec |
 def _read_module(folder: Path, root: Path, problems: list[Problem]) -> ModuleSpec | None:
     module_file = folder / "module.yaml"
     rel = str(module_file.relative_to(root))
-    reader = _Reader(rel, problems)
+    reader = FileReader(rel, problems)
     if not module_file.is_file():
         reader.problem(None, "module.yaml is missing")
         return None
@@ -275,7 +275,7 @@ def _read_module(folder: Path, root: Path, problems: list[Problem]) -> ModuleSpe
         reader.problem(None, "two lessons share a slug")
 
     questions_file = folder / "questions.yaml"
-    q_reader = _Reader(str(questions_file.relative_to(root)), problems)
+    q_reader = FileReader(str(questions_file.relative_to(root)), problems)
     questions: list[QuestionSpec] = []
     if not questions_file.is_file():
         q_reader.problem(None, "questions.yaml is missing")
@@ -303,7 +303,7 @@ def _read_module(folder: Path, root: Path, problems: list[Problem]) -> ModuleSpe
     )
 
 
-def _read_certifications(data: LineMap, reader: _Reader, module_slugs: set[str]) -> list[CertificationSpec]:
+def _read_certifications(data: LineMap, reader: FileReader, module_slugs: set[str]) -> list[CertificationSpec]:
     raw = data.get("certifications")
     if not isinstance(raw, list) or not raw:
         reader.problem(data.line_of("certifications"), "'certifications' must list at least one certification")
@@ -338,7 +338,7 @@ def _read_certifications(data: LineMap, reader: _Reader, module_slugs: set[str])
 
 def read_course(folder: Path, root: Path, problems: list[Problem]) -> CourseSpec | None:
     course_file = folder / "course.yaml"
-    reader = _Reader(str(course_file.relative_to(root)), problems)
+    reader = FileReader(str(course_file.relative_to(root)), problems)
     data = reader.mapping(reader.yaml_file(course_file), "course.yaml", 1)
     if data is None:
         return None

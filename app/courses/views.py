@@ -1,12 +1,13 @@
-from flask import abort, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
-from app.courses import bp
 from app.courses.overview import course_overview
 from app.courses.services import current_module, current_versions, record_lesson_view
 from app.database import utcnow, writes_db
 from app.extensions import db
 from app.quizzes.services import open_attempt, retake_decision
+
+bp = Blueprint("courses", __name__, template_folder="templates")
 
 
 @bp.get("/")

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.certificates.services import issue_earned_certificates
 from app.courses.models import Module, ModuleCompletion, Question
 from app.courses.services import viewed_lesson_ids
 from app.extensions import db
@@ -149,6 +150,8 @@ def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]
             user_id=user.id, module_id=attempt.module_id,
             course_version_id=attempt.module.course_version_id, attempt_id=attempt.id, completed_at=now,
         ))
+        db.session.flush()
+        issue_earned_certificates(user, now)
     db.session.flush()
     return submission
 

@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -9,10 +9,11 @@ from app.courses.services import current_module
 from app.database import utcnow
 from app.extensions import db
 from app.permissions import can_take_attempt, can_view_attempt
-from app.quizzes import bp
 from app.quizzes.models import Attempt, AttemptQuestion
 from app.quizzes.rules import InvalidAnswers
 from app.quizzes.services import QuizError, start_attempt, submit_attempt
+
+bp = Blueprint("quizzes", __name__, template_folder="templates")
 
 ANSWER_FIELD = "answer-"
 

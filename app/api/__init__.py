@@ -1,0 +1,1 @@
+"""JSON API for other systems, and the bearer tokens they use."""

@@ -1,0 +1,86 @@
+"""The OpenAPI 3.1 description of /api/v1 (tests check real responses against it)."""
+
+DECISION = {
+    "type": "object",
+    "required": ["right", "title", "platform", "allowed", "reason", "expires_at"],
+    "additionalProperties": False,
+    "properties": {
+        "right": {"type": "string", "description": "Slug of the right, e.g. post-instagram."},
+        "title": {"type": "string"},
+        "platform": {"type": ["string", "null"], "description": "Platform the right is for, if any."},
+        "allowed": {"type": "boolean"},
+        "reason": {"type": "string", "description": "Why it is or is not allowed, in plain words."},
+        "expires_at": {"type": ["string", "null"], "format": "date-time",
+                       "description": "When the right lapses unless renewed (null when not allowed)."},
+    },
+}
+
+
+def openapi_document(platforms: list[str]) -> dict:
+    error_response = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    email_param = {"name": "email", "in": "path", "required": True, "schema": {"type": "string", "format": "email"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "PostReady API",
+            "version": "1.0.0",
+            "description": "Ask whether a person may post on a platform now. Rights are derived live "
+                           "from valid certificates and suspensions.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/people/{email}/posting-rights": {
+                "get": {
+                    "operationId": "getPostingRights",
+                    "summary": "Every posting right of one person",
+                    "parameters": [email_param],
+                    "responses": {
+                        "200": {"description": "The person's rights",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Rights"}}}},
+                        "401": error_response, "404": error_response, "429": error_response,
+                    },
+                }
+            },
+            "/people/{email}/posting-rights/{platform}": {
+                "get": {
+                    "operationId": "getPlatformRight",
+                    "summary": "May this person post on this platform now?",
+                    "parameters": [email_param, {"name": "platform", "in": "path", "required": True,
+                                                 "schema": {"type": "string", "enum": platforms}}],
+                    "responses": {
+                        "200": {"description": "The decision",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlatformRight"}}}},
+                        "401": error_response, "404": error_response, "429": error_response,
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "Created by an administrator; send as Authorization: Bearer <token>."}},
+            "schemas": {
+                "Decision": DECISION,
+                "Rights": {
+                    "type": "object", "required": ["email", "checked_at", "rights"], "additionalProperties": False,
+                    "properties": {
+                        "email": {"type": "string"},
+                        "checked_at": {"type": "string", "format": "date-time"},
+                        "rights": {"type": "array", "items": {"$ref": "#/components/schemas/Decision"}},
+                    },
+                },
+                "PlatformRight": {
+                    "type": "object",
+                    "required": ["email", "checked_at", *DECISION["required"]],
+                    "additionalProperties": False,
+                    "properties": {"email": {"type": "string"}, "checked_at": {"type": "string", "format": "date-time"},
+                                   **DECISION["properties"]},
+                },
+                "Error": {
+                    "type": "object", "required": ["error"],
+                    "properties": {"error": {"type": "object", "required": ["status", "message"],
+                                             "properties": {"status": {"type": "integer"}, "message": {"type": "string"}}}},
+                },
+            },
+        },
+    }

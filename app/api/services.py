@@ -1,0 +1,55 @@
+"""API token services. The caller commits."""
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.api.models import ApiToken
+from app.extensions import db
+from app.permissions import can_manage_api_tokens
+
+TOKEN_PREFIX = "prt_"
+
+
+class TokenError(Exception):
+    pass
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(actor, name: str, now: datetime) -> tuple[ApiToken, str]:
+    """A new token and its secret; the secret is shown once and never stored."""
+    if actor is not None and not can_manage_api_tokens(actor):
+        raise TokenError("Only an administrator can create API tokens.")
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 100:
+        raise TokenError("Give the token a name of 1 to 100 characters, e.g. the tool that will use it.")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name, token_hash=_hash(secret), prefix=secret[:12], created_at=now,
+                     created_by_id=actor.id if actor else None)
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def revoke_token(actor, token: ApiToken, now: datetime) -> None:
+    if actor is not None and not can_manage_api_tokens(actor):
+        raise TokenError("Only an administrator can revoke API tokens.")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        token.revoked_by_id = actor.id if actor else None
+
+
+def token_for_secret(secret: str) -> ApiToken | None:
+    """The active token with this secret, or None."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret)))
+    return token if token is not None and token.active else None
+
+
+def all_tokens() -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))

@@ -1,0 +1,83 @@
+from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from app.accounts.services import find_by_email
+from app.api.openapi import openapi_document
+from app.api.services import token_for_secret
+from app.database import utcnow
+from app.rights.services import policy, rights_of
+
+# Bearer tokens only: no cookie sessions, no CSRF.
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+QUERY_TOKEN_NAMES = {"access_token", "token", "api_key", "apikey", "key"}
+
+
+def error(status: int, message: str, headers: dict | None = None):
+    response = jsonify(error={"status": status, "message": message})
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+@bp.before_request
+def authenticate():
+    if request.endpoint == "api.openapi":
+        return None
+    if QUERY_TOKEN_NAMES & set(request.args):
+        return error(400, "Send the token in the Authorization header, never in the URL.")
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    token = token_for_secret(secret.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
+        return error(401, "A valid API token is required: Authorization: Bearer <token>.",
+                     {"WWW-Authenticate": 'Bearer realm="postready"'})
+    g.api_token = token
+    return None
+
+
+@bp.errorhandler(HTTPException)
+def api_http_error(exc: HTTPException):
+    return error(exc.code or 500, exc.description or "Error.")
+
+
+def _decision_json(decision) -> dict:
+    return {
+        "right": decision.slug,
+        "title": decision.title,
+        "platform": decision.platform,
+        "allowed": decision.allowed,
+        "reason": decision.reason,
+        "expires_at": decision.expires_at.isoformat() if decision.expires_at else None,
+    }
+
+
+def _person(email: str):
+    # The same answer for an unknown address and one that is not in this organization.
+    return find_by_email(email) if len(email) <= 254 else None
+
+
+@bp.get("/people/<path:email>/posting-rights")
+def posting_rights(email: str):
+    person = _person(email)
+    if person is None:
+        return error(404, "No such person.")
+    now = utcnow()
+    return jsonify(email=person.email, checked_at=now.isoformat(),
+                   rights=[_decision_json(d) for d in rights_of(person, now)])
+
+
+@bp.get("/people/<path:email>/posting-rights/<platform>")
+def platform_right(email: str, platform: str):
+    if policy().for_platform(platform) is None:
+        return error(404, f"Unknown platform. Known platforms: {', '.join(policy().platforms)}.")
+    person = _person(email)
+    if person is None:
+        return error(404, "No such person.")
+    now = utcnow()
+    decision = next(d for d in rights_of(person, now) if d.platform == platform)
+    return jsonify(email=person.email, checked_at=now.isoformat(), **_decision_json(decision))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(policy().platforms))

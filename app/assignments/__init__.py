@@ -1,0 +1,1 @@
+"""Training assignments and due dates: onboarding, annual refresher, material course changes."""

@@ -1,0 +1,1 @@
+"""Certificates: issued when earned, signed, rendered to PDF once, verifiable by anyone."""

@@ -1,0 +1,240 @@
+"""Certificate services: issue what a person has earned, revoke, look up, verify."""
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.certificates import rules
+from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
+from app.certificates.signing import SigningKey, canonical_json, load_or_create_key
+from app.courses.models import Certification, CourseVersion, Module, ModuleCompletion
+from app.courses.services import current_versions
+from app.extensions import db
+from app.permissions import can_revoke_certificates
+
+CODE_BYTES = 20  # 160 random bits
+PAYLOAD_VERSION = 1
+
+
+class CertificateError(Exception):
+    """A refused certificate action; the message is shown to the person."""
+
+
+def signing_key() -> SigningKey:
+    app = current_app._get_current_object()
+    key = app.extensions.get("postready.signing_key")
+    if key is None:
+        key = load_or_create_key(app.instance_path, app.config.get("CERTIFICATE_SIGNING_KEY"))
+        app.extensions["postready.signing_key"] = key
+    return key
+
+
+def renewal_window() -> timedelta:
+    return timedelta(days=current_app.config["REFRESHER_LEAD_DAYS"])
+
+
+@dataclass(frozen=True)
+class CompletedModule:
+    slug: str
+    title: str
+    completed_at: datetime
+    version_label: str
+
+
+def _latest_completions(user: User, course_id: int) -> dict[str, CompletedModule]:
+    rows = db.session.execute(
+        select(Module.slug, Module.title, ModuleCompletion.completed_at, CourseVersion.version_label)
+        .join(Module, ModuleCompletion.module_id == Module.id)
+        .join(CourseVersion, Module.course_version_id == CourseVersion.id)
+        .where(ModuleCompletion.user_id == user.id, CourseVersion.course_id == course_id)
+        .order_by(ModuleCompletion.completed_at)
+    ).all()
+    return {row.slug: CompletedModule(*row) for row in rows}  # later rows win: the newest
+
+
+def held_certificates(user_id: int, as_of: datetime | None = None) -> list[rules.HeldCertificate]:
+    """The person's certificates as rule inputs; with as_of, only what the records said then."""
+    query = (
+        select(Certificate.certification_slug, Certificate.issued_at, Certificate.expires_at,
+               CertificateRevocation.revoked_at)
+        .outerjoin(CertificateRevocation)
+        .where(Certificate.user_id == user_id)
+    )
+    if as_of is not None:
+        query = query.where(Certificate.issued_at <= as_of)
+    return [
+        rules.HeldCertificate(slug, issued, expires, revoked if as_of is None or (revoked and revoked <= as_of) else None)
+        for slug, issued, expires, revoked in db.session.execute(query)
+    ]
+
+
+def issue_earned_certificates(user: User, now: datetime) -> list[Certificate]:
+    """Issue every certificate the person has just earned. Caller commits.
+
+    Certifications are checked in course order, so a platform certificate that
+    needs the core one is issued right after it in the same call.
+    """
+    issued: list[Certificate] = []
+    held = held_certificates(user.id)
+    for version in current_versions():
+        completions = _latest_completions(user, version.course_id)
+        for certification in version.certifications:
+            rule = rules.CertificationRule(
+                certification.slug, tuple(certification.module_slugs), tuple(certification.requires)
+            )
+            decision = rules.eligibility(
+                rule, {k: v.completed_at for k, v in completions.items()}, held, now, renewal_window()
+            )
+            if not decision.earned:
+                continue
+            certificate = _issue(user, version, certification, [completions[m] for m in rule.module_slugs], now)
+            if certificate is not None:
+                issued.append(certificate)
+                held.append(rules.HeldCertificate(certificate.certification_slug, now, certificate.expires_at))
+    return issued
+
+
+def _issue(user: User, version: CourseVersion, certification: Certification,
+           modules: list[CompletedModule], now: datetime) -> Certificate | None:
+    cycle = 1 + (db.session.scalar(
+        select(func.max(Certificate.cycle))
+        .where(Certificate.user_id == user.id, Certificate.certification_slug == certification.slug)
+    ) or 0)
+    key = signing_key()
+    code = secrets.token_urlsafe(CODE_BYTES)
+    expires_at = rules.expiry(now, version.validity_days)
+    module_list = [
+        {"slug": m.slug, "title": m.title, "completed_at": m.completed_at.isoformat(), "course_version": m.version_label}
+        for m in modules
+    ]
+    payload = canonical_json({
+        "v": PAYLOAD_VERSION,
+        "code": code,
+        "organization": current_app.config["ORG_NAME"],
+        "holder": user.full_name,
+        "certification": certification.slug,
+        "certification_title": certification.title,
+        "course": version.course.slug,
+        "course_version": version.version_label,
+        "cycle": cycle,
+        "modules": module_list,
+        "issued_at": now.isoformat(),
+        "expires_at": expires_at.isoformat(),
+        "key_id": key.key_id,
+    })
+    certificate = Certificate(
+        code=code, user_id=user.id, certification_id=certification.id,
+        certification_slug=certification.slug, course_version_id=version.id, cycle=cycle,
+        holder_name=user.full_name, modules=module_list, issued_at=now, expires_at=expires_at,
+        payload=payload, signature=key.sign(payload), key_id=key.key_id,
+    )
+    try:
+        # The unique (person, certification, cycle) key settles a race between two
+        # requests that both earned the same certificate: the second one backs off.
+        with db.session.begin_nested():
+            db.session.add(certificate)
+            db.session.flush()
+    except IntegrityError:
+        return None
+    _store_pdf(certificate, version, certification)
+    return certificate
+
+
+def verify_url(code: str) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/verify/{code}"
+
+
+def _store_pdf(certificate: Certificate, version: CourseVersion, certification: Certification) -> None:
+    from app.certificates.pdf import TEMPLATE_VERSION, CertificateDocument, render_certificate_pdf
+
+    document = CertificateDocument(
+        organization=current_app.config["ORG_NAME"],
+        holder_name=certificate.holder_name,
+        certification_title=certification.title,
+        course_title=version.title,
+        course_version=version.version_label,
+        modules=tuple(
+            (m["title"], datetime.fromisoformat(m["completed_at"]).date()) for m in certificate.modules
+        ),
+        issued_at=certificate.issued_at,
+        expires_at=certificate.expires_at,
+        code=certificate.code,
+        verify_url=verify_url(certificate.code),
+    )
+    content = render_certificate_pdf(document)
+    db.session.add(CertificatePdf(
+        certificate_id=certificate.id, template_version=TEMPLATE_VERSION,
+        sha256=hashlib.sha256(content).hexdigest(), content=content,
+    ))
+
+
+def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: datetime) -> CertificateRevocation:
+    if not can_revoke_certificates(actor):
+        raise CertificateError("Only an administrator can revoke a certificate.")
+    reason = " ".join(reason.split())
+    if len(reason) < 5:
+        raise CertificateError("Give a reason for the revocation (at least a few words).")
+    if certificate.revocation is not None:
+        raise CertificateError("This certificate is already revoked.")
+    revocation = CertificateRevocation(certificate_id=certificate.id, revoked_at=now, revoked_by_id=actor.id,
+                                       reason=reason[:1000])
+    try:
+        with db.session.begin_nested():
+            db.session.add(revocation)
+            db.session.flush()
+    except IntegrityError:
+        raise CertificateError("This certificate is already revoked.") from None
+    return revocation
+
+
+def certificate_by_code(code: str) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate).where(Certificate.code == code)
+        .options(selectinload(Certificate.revocation), selectinload(Certificate.certification))
+    )
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    return list(db.session.scalars(
+        select(Certificate).where(Certificate.user_id == user.id)
+        .options(selectinload(Certificate.revocation), selectinload(Certificate.certification))
+        .order_by(Certificate.issued_at.desc())
+    ))
+
+
+@dataclass(frozen=True)
+class Verification:
+    certificate: Certificate
+    status: rules.CertificateStatus
+    checked_at: datetime
+
+    def as_json(self) -> dict:
+        c = self.certificate
+        revocation = c.revocation
+        return {
+            "code": c.code,
+            "status": self.status.value,
+            "holder": c.holder_name,
+            "certification": c.certification_slug,
+            "certification_title": c.certification.title,
+            "issued_at": c.issued_at.isoformat(),
+            "expires_at": c.expires_at.isoformat(),
+            "revoked_at": revocation.revoked_at.isoformat() if revocation else None,
+            "revocation_reason": revocation.reason if revocation else None,
+            "checked_at": self.checked_at.isoformat(),
+            "payload": c.payload,
+            "signature": c.signature,
+            "key_id": c.key_id,
+            "algorithm": "Ed25519",
+        }
+
+
+def verify(certificate: Certificate, now: datetime) -> Verification:
+    revoked_at = certificate.revocation.revoked_at if certificate.revocation else None
+    return Verification(certificate, rules.certificate_status(certificate.expires_at, revoked_at, now), now)

@@ -1,0 +1,108 @@
+import re
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from app.auth import ensure_or_404, permission_required
+from app.certificates.forms import RevokeForm
+from app.certificates.models import Certificate
+from app.certificates.services import CertificateError, certificate_by_code, revoke_certificate, signing_key, verify
+from app.certificates.signing import b64url
+from app.database import utcnow
+from app.extensions import db, limiter
+from app.permissions import can_revoke_certificates, can_view_certificate
+
+bp = Blueprint("certificates", __name__, template_folder="templates")
+
+CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
+
+
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+def _certificate_for_code(code: str) -> Certificate:
+    """The same 404 for a malformed code and for a well-formed unknown one."""
+    certificate = certificate_by_code(code) if CODE_SHAPE.match(code) else None
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+@bp.get("/verify/<code>")
+@limiter.limit(_verify_limit)
+def verify_page(code: str):
+    result = verify(_certificate_for_code(code), utcnow())
+    return render_template("certificates/verify.html", result=result, certificate=result.certificate)
+
+
+@bp.get("/verify/<code>.json")
+@limiter.limit(_verify_limit)
+def verify_json(code: str):
+    result = verify(_certificate_for_code(code), utcnow())
+    return jsonify(result.as_json())
+
+
+@bp.get("/certificates/public-key.pem")
+def public_key_pem():
+    return Response(signing_key().public_pem(), mimetype="application/x-pem-file")
+
+
+@bp.get("/certificates/public-key.json")
+def public_key_jwk():
+    from cryptography.hazmat.primitives import serialization
+
+    key = signing_key()
+    raw = key.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return jsonify(kty="OKP", crv="Ed25519", x=b64url(raw), kid=key.key_id, alg="EdDSA", use="sig")
+
+
+def _viewable(certificate_id: int) -> Certificate:
+    certificate = db.session.get(
+        Certificate, certificate_id, options=[selectinload(Certificate.revocation), selectinload(Certificate.user)]
+    )
+    ensure_or_404(certificate is not None and can_view_certificate(current_user, certificate))
+    return certificate
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@login_required
+def detail(certificate_id: int):
+    certificate = _viewable(certificate_id)
+    return render_template("certificates/detail.html", certificate=certificate,
+                           result=verify(certificate, utcnow()), form=RevokeForm())
+
+
+@bp.get("/certificates/<int:certificate_id>/pdf")
+@login_required
+def download(certificate_id: int):
+    certificate = _viewable(certificate_id)
+    if certificate.pdf is None:
+        abort(404)
+    filename = f"postready-certificate-{certificate.certification_slug}-{certificate.issued_at:%Y-%m-%d}.pdf"
+    response = Response(certificate.pdf.content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, max-age=0"
+    response.headers["ETag"] = f'"{certificate.pdf.sha256}"'
+    return response
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+@permission_required(can_revoke_certificates)
+def revoke(certificate_id: int):
+    certificate = _viewable(certificate_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            revoke_certificate(current_user, certificate, form.reason.data, utcnow())
+        except CertificateError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Certificate revoked. Verification shows it as revoked from now on.", "success")
+            return redirect(url_for("certificates.detail", certificate_id=certificate.id))
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors) or "Give a reason.", "error")
+    return render_template("certificates/detail.html", certificate=certificate,
+                           result=verify(certificate, utcnow()), form=form), 400

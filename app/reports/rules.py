@@ -1,0 +1,122 @@
+"""Status of one person against one requirement (a certification), as a pure function.
+
+The same function answers for "now" and for any past moment: callers pass
+only the records that existed then, and that moment as `at`.
+"""
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from app.certificates.rules import HeldCertificate
+
+EXPIRING_WINDOW = timedelta(days=30)
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    PASSED = "passed"
+    CERTIFIED = "certified"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    OVERDUE = "overdue"
+    SUSPENDED = "suspended"
+
+    @property
+    def compliant(self) -> bool:
+        return self in (Status.CERTIFIED, Status.EXPIRING)
+
+
+@dataclass(frozen=True)
+class OpenAssignment:
+    assigned_at: datetime
+    due_at: datetime
+    module_slugs: tuple[str, ...] = ()  # empty: the whole certification
+
+
+@dataclass(frozen=True)
+class Cell:
+    status: Status
+    when: date | None = None        # certified/expiring: until; expired: on; overdue: was due
+    due: date | None = None         # an open assignment's due date, when not yet overdue
+    required: bool = False
+
+    @property
+    def label(self) -> str:
+        d = f"{self.when:%b %-d, %Y}" if self.when else ""
+        return {
+            Status.CERTIFIED: f"Certified until {d}",
+            Status.EXPIRING: f"Expiring {d}",
+            Status.EXPIRED: f"Expired {d}",
+            Status.OVERDUE: f"Overdue since {d}",
+        }.get(self.status, self.status.value.capitalize())
+
+
+def requirement_status(
+    certificates: Sequence[HeldCertificate],
+    module_slugs: Sequence[str],
+    completions: dict[str, datetime],
+    active_modules: set[str],
+    assignments: Sequence[OpenAssignment],
+    suspended: bool,
+    at: datetime,
+) -> Cell:
+    """One cell of the dashboard.
+
+    `certificates` are this person's certificates for the requirement,
+    `completions` the latest completion time per module slug, `active_modules`
+    the modules with any lesson read or attempt, `assignments` those assigned
+    for this requirement; all as recorded at `at`.
+    """
+    latest = max(certificates, key=lambda c: c.issued_at, default=None)
+    since = latest.issued_at if latest else None
+    valid = [c for c in certificates if c.valid_at(at)]
+    # An assignment is satisfied by a certificate, or (for a material change) by fresh completions.
+    open_ = [a for a in assignments if not _satisfied(a, certificates, completions)]
+    due = min(open_, key=lambda a: a.due_at, default=None)
+    required = bool(assignments)
+    if suspended:
+        return Cell(Status.SUSPENDED, required=required)
+    if due is not None and due.due_at <= at:
+        return Cell(Status.OVERDUE, due.due_at.date(), required=True)
+    if valid:
+        until = max(c.expires_at for c in valid)
+        status = Status.EXPIRING if until - at <= EXPIRING_WINDOW else Status.CERTIFIED
+        return Cell(status, until.date(), due.due_at.date() if due else None, required)
+    due_date = due.due_at.date() if due else None
+    if latest is not None:
+        ended = latest.revoked_at if latest.revoked_at and latest.revoked_at <= at else latest.expires_at
+        fresh = [m for m in module_slugs if m in completions and completions[m] > since]
+        if len(fresh) == len(module_slugs):
+            return Cell(Status.PASSED, due=due_date, required=required)
+        return Cell(Status.EXPIRED, ended.date(), due_date, required)
+    if module_slugs and all(m in completions for m in module_slugs):
+        return Cell(Status.PASSED, due=due_date, required=required)
+    if active_modules & set(module_slugs) or any(m in completions for m in module_slugs):
+        return Cell(Status.IN_PROGRESS, due=due_date, required=required)
+    return Cell(Status.NOT_STARTED, due=due_date, required=required)
+
+
+def _satisfied(assignment: OpenAssignment, certificates, completions) -> bool:
+    if assignment.module_slugs:
+        return all(completions.get(m) and completions[m] >= assignment.assigned_at for m in assignment.module_slugs)
+    return any(c.issued_at >= assignment.assigned_at for c in certificates)
+
+
+@dataclass(frozen=True)
+class Summary:
+    counts: dict[Status, int]
+    total: int
+
+    @property
+    def compliant_percent(self) -> int:
+        good = self.counts.get(Status.CERTIFIED, 0) + self.counts.get(Status.EXPIRING, 0)
+        return round(100 * good / self.total) if self.total else 0
+
+
+def summarize(cells: Sequence[Cell]) -> Summary:
+    counts = {s: 0 for s in Status}
+    for cell in cells:
+        counts[cell.status] += 1
+    return Summary(counts, len(cells))

@@ -1,0 +1,145 @@
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.assignments.models import Assignment
+from app.auth import ensure_or_404, permission_required
+from app.certificates.services import certificates_of
+from app.database import utcnow
+from app.extensions import db
+from app.permissions import can_view_organization, can_view_person, can_view_team
+from app.quizzes.models import Attempt
+from app.reports import audit, services
+from app.reports.chart import status_chart
+from app.reports.csv_export import csv_text
+from app.reports.rules import Status
+from app.rights.services import rights_of, suspension_history
+
+bp = Blueprint("reports", __name__, template_folder="templates")
+
+
+@bp.errorhandler(services.ReportError)
+def report_error(exc):
+    return render_template("error.html", status=400, message=str(exc)), 400
+
+
+def _board(scope):
+    now = utcnow()
+    as_of = services.parse_as_of(request.args.get("as_of"), now)
+    return services.build_dashboard(scope, services.Filters.from_args(request.args), now, as_of)
+
+
+def _csv(board, name: str) -> Response:
+    header, rows = services.dashboard_csv_rows(board)
+    stamp = board.at.date().isoformat()
+    response = Response(csv_text(header, rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="postready-{name}-{stamp}.csv"'
+    return response
+
+
+def _render(board, title: str, endpoint: str, departments=None):
+    chart = status_chart([r.short_title for r in board.requirements], board.summaries,
+                         f"{title}: status of {board.total_people} people by requirement")
+    return render_template("reports/dashboard.html", board=board, title=title, chart=chart, endpoint=endpoint,
+                           statuses=list(Status), department_lines=departments)
+
+
+@bp.get("/team")
+@permission_required(can_view_team)
+def team():
+    board = _board(services.reporting_line_query(current_user))
+    return _render(board, "My team", "reports.team")
+
+
+@bp.get("/team.csv")
+@permission_required(can_view_team)
+def team_csv():
+    return _csv(_board(services.reporting_line_query(current_user)), "team")
+
+
+@bp.get("/organization")
+@permission_required(can_view_organization)
+def organization():
+    board = _board(services.organization_query())
+    return _render(board, "Organization", "reports.organization", services.by_department(board))
+
+
+@bp.get("/organization.csv")
+@permission_required(can_view_organization)
+def organization_csv():
+    return _csv(_board(services.organization_query()), "organization")
+
+
+@bp.get("/people/<int:person_id>")
+@login_required
+def person(person_id: int):
+    person = db.session.get(User, person_id)
+    ensure_or_404(person is not None and can_view_person(current_user, person))
+    now = utcnow()
+    attempts = list(db.session.scalars(
+        select(Attempt).where(Attempt.user_id == person.id)
+        .options(selectinload(Attempt.submission), selectinload(Attempt.module))
+        .order_by(Attempt.started_at.desc())
+    ))
+    assignments = list(db.session.scalars(
+        select(Assignment).where(Assignment.user_id == person.id).order_by(Assignment.assigned_at.desc())
+    ))
+    board = services.build_dashboard(select(User.id).where(User.id == person.id),
+                                     services.Filters(include_inactive=True), now, None)
+    return render_template("reports/person.html", person=person, attempts=attempts, assignments=assignments,
+                           certificates=certificates_of(person), rights=rights_of(person, now),
+                           history=suspension_history(person), board=board)
+
+
+def _scope_for_audit():
+    if can_view_organization(current_user):
+        return services.organization_query(), "organization"
+    if can_view_team(current_user):
+        return services.reporting_line_query(current_user), "team"
+    abort(403)
+
+
+def _period():
+    """from/to dates for period reports; both required, from <= to."""
+    try:
+        start = date.fromisoformat(request.args.get("from", ""))
+        end = date.fromisoformat(request.args.get("to", ""))
+    except ValueError:
+        raise services.ReportError("Give the period as from=YYYY-MM-DD and to=YYYY-MM-DD.") from None
+    if start > end:
+        raise services.ReportError("The period's start is after its end.")
+    return start, end
+
+
+@bp.get("/reports/audit.pdf")
+@login_required
+def audit_pdf():
+    scope, name = _scope_for_audit()
+    now = utcnow()
+    as_of = services.parse_as_of(request.args.get("as_of"), now)
+    pdf = audit.audit_report_pdf(scope, now, as_of, scope_label=name)
+    response = Response(pdf, mimetype="application/pdf")
+    stamp = (as_of or now).date().isoformat()
+    response.headers["Content-Disposition"] = f'attachment; filename="postready-audit-{name}-{stamp}.pdf"'
+    return response
+
+
+@bp.get("/reports/new-hires")
+@login_required
+def new_hires():
+    scope, _ = _scope_for_audit()
+    if not request.args.get("from"):
+        return render_template("reports/new_hires.html", report=None)
+    start, end = _period()
+    report = audit.new_hires_report(scope, start, end, utcnow())
+    if request.args.get("format") == "csv":
+        response = Response(csv_text(*audit.new_hires_csv(report)), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'attachment; filename="postready-new-hires-{start}-{end}.csv"'
+        return response
+    return render_template("reports/new_hires.html", report=report)
+
+

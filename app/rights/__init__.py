@@ -1,0 +1,1 @@
+"""Posting rights: derived live from valid certificates and suspensions."""

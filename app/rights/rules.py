@@ -1,0 +1,81 @@
+"""Posting rights as a pure function of certificates, suspensions and the clock.
+
+Nothing about a right is stored: asking again after a certificate expires, is
+revoked, or a suspension starts gives the new answer at once.
+"""
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.certificates.rules import HeldCertificate
+from app.rights.policy import RightRule
+
+
+@dataclass(frozen=True)
+class Suspension:
+    right_slug: str | None  # None: every right
+    reason: str
+    by_name: str
+    since: datetime
+
+    def covers(self, right_slug: str) -> bool:
+        return self.right_slug is None or self.right_slug == right_slug
+
+
+@dataclass(frozen=True)
+class RightDecision:
+    slug: str
+    title: str
+    platform: str | None
+    allowed: bool
+    reason: str
+    expires_at: datetime | None = None
+    missing: tuple[str, ...] = ()  # certification slugs not held validly
+
+
+def decide_right(
+    rule: RightRule,
+    certificates: Sequence[HeldCertificate],
+    suspensions: Sequence[Suspension],
+    person_active: bool,
+    now: datetime,
+    certification_titles: dict[str, str] | None = None,
+) -> RightDecision:
+    titles = certification_titles or {}
+
+    def deny(reason: str, missing: tuple[str, ...] = ()) -> RightDecision:
+        return RightDecision(rule.slug, rule.title, rule.platform, False, reason, None, missing)
+
+    if not person_active:
+        return deny("The account is deactivated.")
+    suspension = next((s for s in suspensions if s.covers(rule.slug)), None)
+    if suspension is not None:
+        return deny(f"Suspended by {suspension.by_name} on {suspension.since:%B %-d, %Y}: {suspension.reason}")
+    valid_until: list[datetime] = []
+    problems: list[str] = []
+    missing: list[str] = []
+    for slug in rule.requires:
+        title = titles.get(slug, slug)
+        mine = [c for c in certificates if c.slug == slug and c.issued_at <= now]
+        valid = [c for c in mine if c.valid_at(now)]
+        if valid:
+            valid_until.append(max(c.expires_at for c in valid))
+            continue
+        missing.append(slug)
+        latest = max(mine, key=lambda c: c.issued_at, default=None)
+        if latest is None:
+            problems.append(f"needs the {title} certification")
+        elif latest.revoked_at is not None and latest.revoked_at <= now:
+            problems.append(f"the {title} certificate was revoked on {latest.revoked_at:%B %-d, %Y}")
+        else:
+            problems.append(f"the {title} certificate expired on {latest.expires_at:%B %-d, %Y}")
+    if problems:
+        text = "; ".join(problems)
+        return deny(text[0].upper() + text[1:] + ".", tuple(missing))
+    expires_at = min(valid_until) if valid_until else None
+    return RightDecision(rule.slug, rule.title, rule.platform, True,
+                         f"Certified until {expires_at:%B %-d, %Y}." if expires_at else "Allowed.", expires_at)
+
+
+def decide_rights(rules: Sequence[RightRule], certificates, suspensions, person_active, now, titles=None):
+    return [decide_right(r, certificates, suspensions, person_active, now, titles) for r in rules]

@@ -1,0 +1,124 @@
+"""Rights services: derive rights live, suspend and lift. The caller commits."""
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from app.accounts.models import User
+from app.certificates.models import Certificate, CertificateRevocation
+from app.certificates.rules import HeldCertificate
+from app.courses.services import current_versions
+from app.extensions import db
+from app.permissions import can_suspend_rights
+from app.rights.models import RightsSuspension, RightsSuspensionLift
+from app.rights.policy import RightsPolicy, load_policy
+from app.rights.rules import RightDecision, Suspension, decide_rights
+
+
+class RightsError(Exception):
+    """A refused rights action; the message is shown to the person."""
+
+
+def policy() -> RightsPolicy:
+    return load_policy(current_app._get_current_object())
+
+
+def certification_titles() -> dict[str, str]:
+    return {c.slug: c.title for v in current_versions() for c in v.certifications}
+
+
+def certificates_by_person(user_ids: Sequence[int], as_of: datetime | None = None) -> dict[int, list[HeldCertificate]]:
+    """Everyone's certificates in one query; with as_of, only what the records said then."""
+    query = (
+        select(Certificate.user_id, Certificate.certification_slug, Certificate.issued_at,
+               Certificate.expires_at, CertificateRevocation.revoked_at)
+        .outerjoin(CertificateRevocation)
+        .where(Certificate.user_id.in_(user_ids))
+    )
+    if as_of is not None:
+        query = query.where(Certificate.issued_at <= as_of)
+    result: dict[int, list[HeldCertificate]] = defaultdict(list)
+    for user_id, slug, issued, expires, revoked in db.session.execute(query):
+        if as_of is not None and revoked is not None and revoked > as_of:
+            revoked = None
+        result[user_id].append(HeldCertificate(slug, issued, expires, revoked))
+    return result
+
+
+def suspensions_by_person(user_ids: Sequence[int], at: datetime | None = None) -> dict[int, list[Suspension]]:
+    """Suspensions in force (now, or at a past moment) for each person, in one query."""
+    by = aliased(User)
+    query = (
+        select(RightsSuspension.user_id, RightsSuspension.right_slug, RightsSuspension.reason,
+               by.full_name, RightsSuspension.suspended_at, RightsSuspensionLift.lifted_at)
+        .join(by, RightsSuspension.suspended_by_id == by.id)
+        .outerjoin(RightsSuspensionLift)
+        .where(RightsSuspension.user_id.in_(user_ids))
+        .order_by(RightsSuspension.suspended_at)
+    )
+    if at is not None:
+        query = query.where(RightsSuspension.suspended_at <= at)
+    result: dict[int, list[Suspension]] = defaultdict(list)
+    for user_id, right_slug, reason, by_name, since, lifted_at in db.session.execute(query):
+        if lifted_at is None or (at is not None and lifted_at > at):
+            result[user_id].append(Suspension(right_slug, reason, by_name, since))
+    return result
+
+
+def rights_for_people(people: Sequence[User], now: datetime, as_of: datetime | None = None) -> dict[int, list[RightDecision]]:
+    """Every right for every person, in a fixed number of queries."""
+    ids = [p.id for p in people]
+    certificates = certificates_by_person(ids, as_of)
+    suspensions = suspensions_by_person(ids, as_of)
+    rules, titles = policy().rights, certification_titles()
+    moment = as_of or now
+    return {
+        p.id: decide_rights(rules, certificates.get(p.id, []), suspensions.get(p.id, []), p.active, moment, titles)
+        for p in people
+    }
+
+
+def rights_of(person: User, now: datetime) -> list[RightDecision]:
+    return rights_for_people([person], now)[person.id]
+
+
+def suspend_rights(actor: User, person: User, right_slug: str | None, reason: str, now: datetime) -> RightsSuspension:
+    if not can_suspend_rights(actor, person):
+        raise RightsError("You cannot suspend this person's rights.")
+    if right_slug is not None and right_slug not in {r.slug for r in policy().rights}:
+        raise RightsError("Unknown right.")
+    reason = " ".join(reason.split())
+    if len(reason) < 5:
+        raise RightsError("Give a reason for the suspension (at least a few words).")
+    suspension = RightsSuspension(user_id=person.id, right_slug=right_slug, reason=reason[:1000],
+                                  suspended_by_id=actor.id, suspended_at=now)
+    db.session.add(suspension)
+    db.session.flush()
+    return suspension
+
+
+def lift_suspension(actor: User, suspension: RightsSuspension, reason: str, now: datetime) -> RightsSuspensionLift:
+    if not can_suspend_rights(actor, suspension.user):
+        raise RightsError("You cannot lift this suspension.")
+    if suspension.lift is not None:
+        raise RightsError("This suspension was already lifted.")
+    lift = RightsSuspensionLift(suspension_id=suspension.id, lifted_by_id=actor.id, lifted_at=now,
+                                reason=" ".join(reason.split())[:1000])
+    try:
+        with db.session.begin_nested():
+            db.session.add(lift)
+            db.session.flush()
+    except IntegrityError:
+        raise RightsError("This suspension was already lifted.") from None
+    return lift
+
+
+def suspension_history(person: User) -> list[RightsSuspension]:
+    return list(db.session.scalars(
+        select(RightsSuspension).where(RightsSuspension.user_id == person.id)
+        .order_by(RightsSuspension.suspended_at.desc())
+    ))

@@ -1,0 +1,290 @@
+"""What importing a parsed staff file would change, as a pure function.
+
+`plan_import(parsed, existing)` compares the file's rows with a snapshot of the
+people already in the database and says, for every row, what applying would do.
+It reads no database itself; the caller builds the snapshot and, when the plan
+is `ok`, applies all of it in one transaction (or none of it).
+
+The rules:
+
+- A new email with status active is created. A new email with status
+  terminated is skipped: nobody is created, the action is "unchanged" and
+  `PlannedPerson.person_id` is None (see `PlannedPerson.skipped`).
+- An existing person whose row is terminated is deactivated if active (and the
+  row's other fields are applied too); if already inactive, differing fields
+  make it an "update", otherwise "unchanged". People are never deleted.
+- An existing inactive person whose row is active is reactivated, with any
+  field changes.
+- Otherwise differing fields make an "update" and equal ones "unchanged".
+  Fields are compared after the same normalisation the parser applies.
+- Only the columns the file has are compared: if the header has no
+  department, manager_email or hire_date column, that field is left alone. A
+  blank cell in a column the file does have means "none", and clears the value.
+- People in the database who are absent from the file are left alone, so a
+  file may list one department only. (If a manager the file deactivates still
+  has active reports who are not in the file, that is a warning, not an error.)
+- Every manager must exist after the import: a row in the file, or a person in
+  the database. A person who is active after the import needs a manager who is
+  active after it too, so naming a manager the same file terminates is an
+  error on the rows that still report to them. Reporting lines may not loop,
+  judged on the state after the import (file rows over database values).
+- Skipped rows (terminated, never existed) are not checked against managers.
+
+A manager may be created by the same file as the people who report to them, so
+a service applying the plan should create every new person before it sets
+managers. Applying the plan to the snapshot and planning the same file again
+gives only "unchanged" actions.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from app.staff.csv_import import ParsedFile, RowError, StaffRow
+
+CREATE = "create"
+UPDATE = "update"
+DEACTIVATE = "deactivate"
+REACTIVATE = "reactivate"
+UNCHANGED = "unchanged"
+
+# Fields compared between a row and a person, in the order changes are listed.
+COMPARED_FIELDS = ("full_name", "department", "manager_email", "role", "hire_date")
+
+
+@dataclass(frozen=True)
+class ExistingPerson:
+    """A snapshot of one person in the database, supplied by the caller."""
+
+    id: int
+    email: str
+    full_name: str
+    department: str            # "" if none
+    manager_email: str | None
+    role: str
+    hire_date: date | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
+class PlannedPerson:
+    line: int
+    email: str
+    action: str                # "create" | "update" | "deactivate" | "reactivate" | "unchanged"
+    row: StaffRow
+    changes: tuple[Change, ...] = ()
+    person_id: int | None = None   # the existing person's id; None for creates and skipped rows
+
+    @property
+    def skipped(self) -> bool:
+        """A terminated row for someone who was never in the database: nothing happens."""
+        return self.action == UNCHANGED and self.person_id is None
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    people: tuple[PlannedPerson, ...]
+    errors: tuple[RowError, ...]          # parse and plan errors, sorted by line; any error blocks applying
+    warnings: tuple[RowError, ...] = ()   # worth showing, but do not block applying
+
+    def _with(self, action: str) -> tuple[PlannedPerson, ...]:
+        return tuple(p for p in self.people if p.action == action)
+
+    @property
+    def creates(self) -> tuple[PlannedPerson, ...]:
+        return self._with(CREATE)
+
+    @property
+    def updates(self) -> tuple[PlannedPerson, ...]:
+        return self._with(UPDATE)
+
+    @property
+    def deactivations(self) -> tuple[PlannedPerson, ...]:
+        return self._with(DEACTIVATE)
+
+    @property
+    def reactivations(self) -> tuple[PlannedPerson, ...]:
+        return self._with(REACTIVATE)
+
+    @property
+    def unchanged(self) -> tuple[PlannedPerson, ...]:
+        return self._with(UNCHANGED)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changes_anything(self) -> bool:
+        return any(p.action != UNCHANGED for p in self.people)
+
+
+def _normal_email(email: str | None) -> str | None:
+    email = (email or "").strip().lower()
+    return email or None
+
+
+def _collapse(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _current(person: ExistingPerson) -> dict[str, object]:
+    return {
+        "full_name": _collapse(person.full_name),
+        "department": _collapse(person.department),
+        "manager_email": _normal_email(person.manager_email),
+        "role": person.role.strip().lower(),
+        "hire_date": person.hire_date,
+    }
+
+
+def _changes(person: ExistingPerson, row: StaffRow, columns: frozenset[str]) -> tuple[Change, ...]:
+    old = _current(person)
+    return tuple(
+        Change(name, old[name], getattr(row, name))
+        for name in COMPARED_FIELDS
+        if name in columns and old[name] != getattr(row, name)
+    )
+
+
+def _action(person: ExistingPerson | None, row: StaffRow, changes: tuple[Change, ...]) -> str:
+    active = row.status == "active"
+    if person is None:
+        return CREATE if active else UNCHANGED
+    if active and not person.active:
+        return REACTIVATE
+    if not active and person.active:
+        return DEACTIVATE
+    return UPDATE if changes else UNCHANGED
+
+
+def plan_import(parsed: ParsedFile, existing: Sequence[ExistingPerson]) -> ImportPlan:
+    """Plan the import of `parsed` over the database snapshot `existing`; see the module docstring."""
+    database = {_normal_email(p.email): p for p in existing}
+    in_file = {row.email: row for row in parsed.rows}
+    columns = frozenset(parsed.columns)
+
+    people = []
+    for row in parsed.rows:
+        person = database.get(row.email)
+        changes = _changes(person, row, columns) if person is not None else ()
+        action = _action(person, row, changes)
+        people.append(PlannedPerson(
+            line=row.line,
+            email=row.email,
+            action=action,
+            row=row,
+            changes=changes if action != UNCHANGED else (),
+            person_id=person.id if person is not None else None,
+        ))
+
+    errors = list(parsed.errors)
+    warnings: list[RowError] = []
+    if "manager_email" in columns:
+        errors += _manager_errors(people, in_file, database, parsed.rejected)
+        errors += _loop_errors(people, in_file, database)
+    warnings += _orphan_warnings(people, in_file, database)
+    errors.sort(key=lambda e: (e.line is not None, e.line or 0))
+    return ImportPlan(people=tuple(people), errors=tuple(errors), warnings=tuple(warnings))
+
+
+# --- state after the import ----------------------------------------------------------------
+
+def _exists_after(email: str, in_file: Mapping[str, StaffRow], database: Mapping[str, ExistingPerson]) -> bool:
+    return email in database or (email in in_file and in_file[email].status == "active")
+
+
+def _active_after(email: str, in_file: Mapping[str, StaffRow], database: Mapping[str, ExistingPerson]) -> bool:
+    if email in in_file:
+        return in_file[email].status == "active"
+    return email in database and database[email].active
+
+
+def _manager_errors(people, in_file, database, rejected) -> list[RowError]:
+    errors = []
+    for planned in people:
+        row, manager = planned.row, planned.row.manager_email
+        if manager is None or planned.skipped:
+            continue
+
+        missing = not _exists_after(manager, in_file, database)
+        inactive = row.status == "active" and not _active_after(manager, in_file, database)
+        if not (missing or inactive):
+            continue
+        if manager not in in_file and manager in rejected:
+            message = f"manager {manager} is on line {rejected[manager]}, which has errors; fix that line first"
+        elif missing and manager in in_file:
+            message = (f"manager {manager} is terminated on line {in_file[manager].line} and is not in PostReady, "
+                       "so they cannot be anyone's manager; name a different manager or leave manager_email blank")
+        elif missing:
+            message = f"unknown manager {manager}: add them to the file or create them first"
+        elif manager in in_file:
+            message = (f"manager {manager} is terminated on line {in_file[manager].line}, but this person stays "
+                       "active and still reports to them; give this person a new manager in the file")
+        else:
+            message = (f"manager {manager} is deactivated in PostReady; name an active manager, "
+                       "or add them to the file with status active to reactivate them")
+        errors.append(RowError(row.line, "manager_email", message))
+    return errors
+
+
+def _manager_after(people, database) -> dict[str, tuple[str | None, bool]]:
+    """Everyone who exists after the import -> (their manager, whether the file set it)."""
+    result = {email: (_normal_email(p.manager_email), False) for email, p in database.items()}
+    for planned in people:
+        if not planned.skipped:
+            result[planned.email] = (planned.row.manager_email, True)
+    return result
+
+
+def _loop_errors(people, in_file, database) -> list[RowError]:
+    manager_of = _manager_after(people, database)
+    done: set[str] = set()
+    errors = []
+    for start in manager_of:
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        email = start
+        while email is not None and email in manager_of and email not in done and email not in on_path:
+            on_path[email] = len(path)
+            path.append(email)
+            email = manager_of[email][0]
+        if email is not None and email in on_path:
+            loop = path[on_path[email]:]
+            from_file = [e for e in loop if manager_of[e][1]]
+            for member in from_file:  # a loop only in the database is not this file's doing
+                at = loop.index(member)
+                ordered = loop[at:] + loop[:at] + [member]
+                errors.append(RowError(in_file[member].line, "manager_email", (
+                    f"the reporting line loops: {' → '.join(ordered)} (each reports to the next); "
+                    "change the manager of one of these people so the chain ends"
+                )))
+        done.update(path)
+    return errors
+
+
+def _orphan_warnings(people, in_file, database) -> list[RowError]:
+    warnings = []
+    for planned in people:
+        if planned.action != DEACTIVATE:
+            continue
+        left_behind = sorted(
+            email for email, person in database.items()
+            if email not in in_file and person.active and _normal_email(person.manager_email) == planned.email
+        )
+        if left_behind:
+            shown = ", ".join(left_behind[:5]) + (f" and {len(left_behind) - 5} more" if len(left_behind) > 5 else "")
+            warnings.append(RowError(planned.line, "status", (
+                f"{planned.email} will be deactivated, but {len(left_behind)} active "
+                f"{'person' if len(left_behind) == 1 else 'people'} not in this file still report to them "
+                f"({shown}); give them a new manager afterwards, or add them to the file"
+            )))
+    return warnings
