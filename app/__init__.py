@@ -24,6 +24,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     _check_secret_key(app)
 
+    from app import models  # noqa: F401  (every table in the metadata)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)

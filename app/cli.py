@@ -62,11 +62,19 @@ def courses_sync(directory):
             click.echo(str(problem), err=True)
         click.echo("Nothing was loaded: fix the problems above first.", err=True)
         sys.exit(1)
+    from app.assignments.services import assign_material_change
+    from app.courses.models import CourseVersion
+    from app.database import utcnow
+
     results = sync_courses(courses)
-    db.session.commit()
     for r in results:
         state = "new version stored" if r.created else "unchanged"
+        if r.created:
+            version = db.session.get(CourseVersion, r.version_id)
+            assigned = assign_material_change(version, utcnow())
+            state += f" ({version.change_kind} change; {assigned} retake assignment(s))" if assigned else ""
         click.echo(f"{r.slug} {r.version_label}: {state}")
+    db.session.commit()
 
 
 @courses_cli.command("map")
@@ -211,7 +219,33 @@ def certificates_verify(record, public_key):
     click.echo("The signature proves the record is authentic; ask /verify/<code> whether it is still valid today.")
 
 
+reminders_cli = click.Group("reminders", help="Email reminders (run daily from cron or a systemd timer).")
+
+
+@reminders_cli.command("send")
+@click.option("--now", "now_text", help="Pretend it is this moment (ISO 8601, UTC), e.g. for a dry rehearsal.")
+@with_appcontext
+def reminders_send(now_text):
+    """Assign refreshers that are due, then send due-soon, overdue and expiring reminders and manager digests."""
+    from datetime import datetime, timezone
+
+    from app.database import utcnow
+    from app.reminders.services import send_reminders
+
+    now = utcnow()
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter("use ISO 8601, e.g. 2026-12-01T08:00:00+00:00", param_hint="--now") from None
+        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    report = send_reminders(now)
+    click.echo(f"{report.refreshers_assigned} refresher(s) assigned; {len(report.sent)} email(s) sent; "
+               f"{report.skipped_already_sent} reminder(s) already sent today.")
+
+
 def register_commands(app) -> None:
+    app.cli.add_command(reminders_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(demo)
     app.cli.add_command(tokens_cli)

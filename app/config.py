@@ -27,6 +27,18 @@ def from_environment(instance_path: str) -> dict:
         "CERTIFICATE_SIGNING_KEY": env.get("CERTIFICATE_SIGNING_KEY"),
         "REFRESHER_LEAD_DAYS": int(env.get("REFRESHER_LEAD_DAYS", "30")),
         "ONBOARDING_DUE_DAYS": int(env.get("ONBOARDING_DUE_DAYS", "30")),
+        "ONBOARDING_CERTIFICATIONS": [s for s in env.get("ONBOARDING_CERTIFICATIONS", "core").split(",") if s],
+        "MATERIAL_CHANGE_GRACE_DAYS": int(env.get("MATERIAL_CHANGE_GRACE_DAYS", "30")),
+        "REMINDER_DUE_SOON_DAYS": int(env.get("REMINDER_DUE_SOON_DAYS", "7")),
+        # Mail: "console" prints messages (development); "smtp" sends them.
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "console"),
+        "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_FROM": env.get("MAIL_FROM", "PostReady <postready@localhost>"),
         "DEBUG": _bool(env.get("FLASK_DEBUG")),
     }
 

@@ -5,6 +5,8 @@ from datetime import date
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
 from app.accounts.services import department_named, find_by_email
+from app.assignments.services import assign_onboarding
+from app.database import utcnow
 from app.extensions import db
 
 DEMO_PASSWORD = "postready-demo-2026"
@@ -33,6 +35,7 @@ def create_demo_organisation() -> list[tuple[str, str]]:
                         manager=manager, hire_date=hired)
             db.session.add(user)
             db.session.flush()
+            assign_onboarding(user, utcnow())
         created.append((email, role))
         return user
 

@@ -7,6 +7,7 @@ Needs poppler-utils (pdfinfo, pdftotext, pdffonts, pdftoppm); the QR test also n
 import re
 import shutil
 import subprocess
+import zlib
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -24,6 +25,7 @@ from app.certificates.pdf import (
     display_width,
     initial_size_step,
     render_certificate_pdf,
+    size_attempts,
     text_dir,
 )
 
@@ -106,6 +108,17 @@ def pdf_font_names(path) -> list[str]:
     return [line.split()[0] for line in lines if line.strip()]
 
 
+def pdf_objects(data: bytes) -> bytes:
+    """The file with every Flate stream inflated (PDF 1.7 packs most objects in object streams)."""
+    inflated = [data]
+    for match in re.finditer(rb"stream\r?\n", data):
+        try:
+            inflated.append(zlib.decompressobj().decompress(data[match.end():]))
+        except zlib.error:
+            pass  # not a Flate stream
+    return b"\n".join(inflated)
+
+
 def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
@@ -122,17 +135,27 @@ def test_renders_exactly_one_landscape_letter_page(rendered, name):
 
 
 @pytest.mark.parametrize("name", ["Eli Employee", *LONG_NAMES.values()], ids=["normal", *LONG_NAMES])
-def test_every_word_stays_inside_the_border(rendered, name, tmp_path):
-    path = rendered(document(holder_name=name))
+@pytest.mark.parametrize("module_count", [1, 6, 10])
+def test_every_word_stays_inside_the_border_and_clear_of_the_others(rendered, name, module_count, tmp_path):
+    titles = [title for title, _ in MODULES] + ["Posting on Facebook", "Posting on LinkedIn", "Posting on YouTube", "Posting on TikTok"]
+    modules = tuple((title, date(2026, 11, 20)) for title in titles[:module_count])
+    path = rendered(document(holder_name=name, modules=modules))
     html = tmp_path / "bbox.html"
     run("pdftotext", "-bbox", str(path), str(html))
-    boxes = [tuple(map(float, m)) for m in re.findall(
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', html.read_text())]
+    words = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html.read_text())
+    boxes = [tuple(map(float, word[:4])) for word in words]
     assert boxes
     inside = 0.35 * 72 + 10  # page margin plus the double rule and its padding, in points
     for x_min, y_min, x_max, y_max in boxes:
         assert inside <= x_min and x_max <= 792 - inside, (x_min, x_max)
         assert inside <= y_min and y_max <= 612 - inside, (y_min, y_max)
+    # Text comes in document order: the title block, then the band pinned to the bottom,
+    # which starts with the "Modules completed" heading.
+    band_start = [word[4] for word in words].index("MODULES")
+    title_bottom = max(y_max for _, _, _, y_max in boxes[:band_start])
+    band_top = min(y_min for _, y_min, _, _ in boxes[band_start:])
+    assert title_bottom < band_top  # the holder block never runs into the band
 
 
 def test_names_pick_smaller_steps_as_they_get_wider():
@@ -149,12 +172,17 @@ def test_content_that_cannot_fit_one_page_is_an_error_not_a_second_page(app):
         render_certificate_pdf(document(holder_name=LONG_NAMES["300 characters"], modules=many))
 
 
+def test_retries_compact_the_page_before_shrinking_the_name():
+    assert size_attempts("Eli Employee") == [(0, 0), (0, 1), (0, 2), (1, 2), (2, 2), (3, 2), (4, 2), (5, 2), (6, 2), (7, 2)]
+    assert size_attempts("x" * 300) == [(5, 0), (5, 1), (5, 2), (6, 2), (7, 2)]
+
+
 def test_many_modules_go_two_per_row_and_still_fit(rendered):
-    modules = tuple((f"Module {i}: posting on a platform", date(2026, 11, 1 + i)) for i in range(12))
+    modules = tuple((f"Module {i}: posting on a platform", date(2026, 11, 1 + i)) for i in range(16))
     path = rendered(document(modules=modules))
     assert pdf_info(path)["Pages"].strip() == "1"
     text = pdf_text(path)
-    assert all(f"Module {i}: posting on a platform" in text for i in range(12))
+    assert all(f"Module {i}: posting on a platform" in text for i in range(16))
 
 
 # ---- Unicode names and shipped fonts ----------------------------------------------------------------
@@ -218,7 +246,7 @@ def test_qr_code_opens_the_verification_page(rendered, tmp_path):
 def test_verify_url_is_printed_as_text_and_linked(rendered):
     path = rendered(document())
     assert squeeze(VERIFY_URL) in squeeze(pdf_text(path))
-    assert f"/URI ({VERIFY_URL})".encode() in path.read_bytes()
+    assert f"/URI ({VERIFY_URL})".encode() in pdf_objects(path.read_bytes())
 
 
 def test_verify_url_must_be_http(app):
@@ -319,7 +347,7 @@ def test_html_referencing_outside_urls_renders_without_fetching_them(fetches):
 
 def test_pdf_is_tagged_with_language_and_title(rendered):
     path = rendered(document())
-    data = path.read_bytes()
+    data = pdf_objects(path.read_bytes())
     assert b"/StructTreeRoot" in data and b"/MarkInfo" in data
     assert b"/Lang (en)" in data
     assert b"/Figure" in data and b"/Alt (QR code" in data  # the QR code has alternate text

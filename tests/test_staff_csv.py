@@ -254,6 +254,14 @@ def test_unclosed_quote_is_reported_at_the_line_it_starts():
     assert [r.line for r in parsed.rows] == [2]
 
 
+def test_overlong_value_is_reported_and_reading_goes_on():
+    data = make_csv(row(name="x" * 200_000), row(email="bo@example.org"))
+    parsed = parse_staff_csv(data)
+    error = only_error(parsed)
+    assert error.line == 2 and "longer than 131,072 characters" in error.message
+    assert [r.line for r in parsed.rows] == [3]
+
+
 def test_text_after_closing_quote_is_a_row_error():
     data = make_csv('bo@example.org,"Bo" Smith,Nursing,,employee,2024-01-01,active', row(email="cy@example.org"))
     parsed = parse_staff_csv(data)
@@ -568,6 +576,15 @@ def test_manager_loop_through_the_database():
     error = only_error(plan)
     assert error.line == 2
     assert "a@example.org → c@example.org → b@example.org → a@example.org" in error.message
+
+
+def test_long_loop_is_named_briefly():
+    lines = [row(email=f"p{i}@example.org", manager=f"p{(i + 1) % 20}@example.org") for i in range(20)]
+    plan = plan_csv(*lines)
+    assert len(plan.errors) == 20
+    assert plan.errors[0].message.startswith(
+        "the reporting line loops: p0@example.org → p1@example.org → p2@example.org → p3@example.org → "
+        "p4@example.org → … 14 more … → p19@example.org → p0@example.org")
 
 
 def test_file_can_break_a_loop_and_database_only_loops_are_not_this_files_doing():

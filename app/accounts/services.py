@@ -94,7 +94,10 @@ def _flush_unique_email() -> None:
         raise AccountError("Someone already has that email address.") from None
 
 
-def create_person(actor, fields: PersonFields, temporary_password: str) -> User:
+def create_person(actor, fields: PersonFields, temporary_password: str, now: datetime) -> User:
+    """A new person who must change the temporary password, with their onboarding assigned."""
+    from app.assignments.services import assign_onboarding
+
     _require_admin(actor)
     _check_password(temporary_password, fields.email)
     if find_by_email(fields.email):
@@ -103,6 +106,7 @@ def create_person(actor, fields: PersonFields, temporary_password: str) -> User:
     _apply(person, fields)
     db.session.add(person)
     _flush_unique_email()
+    assign_onboarding(person, now, actor)
     return person
 
 

@@ -123,7 +123,7 @@ def new_person():
     form.manager_id.choices = _manager_choices()
     if form.validate_on_submit():
         try:
-            person = create_person(current_user, _fields(form), form.temporary_password.data)
+            person = create_person(current_user, _fields(form), form.temporary_password.data, utcnow())
         except AccountError as exc:
             flash(str(exc), "error")
         else:

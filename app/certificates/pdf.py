@@ -10,9 +10,10 @@ through `asset_url_fetcher`, which refuses any other URL by raising
 `AssetRefused`. Every value on the certificate is escaped text.
 
 The holder's name picks a size step by its display width (CJK characters count
-double); if the rendered document is still longer than one page, the next,
-smaller step is tried. A certificate is never more than one page: when even the
-smallest step does not fit, `CertificateLayoutError` is raised.
+double). If the rendered document is longer than one page, or its title block
+runs into the band pinned to the bottom of the page, it is rendered again with
+the rest of the page compacted, then with the name one step smaller, and so on. A certificate is never more than one page: when even the smallest step
+does not fit, `CertificateLayoutError` is raised.
 
 The font configuration and the parsed stylesheet are loaded once per process
 and reused; WeasyPrint's font machinery is not documented as thread-safe, so
@@ -53,11 +54,14 @@ MIME_TYPES = {
     ".png": "image/png",
 }
 
-# Size steps: the holder name's font size shrinks with its display width (see certificate.css).
+# Size steps (see certificate.css): the holder name's font size shrinks with its display width,
+# and when a render does not fit, the rest of the page is compacted, then the name shrinks further.
 NAME_WIDTH_STEPS = (32, 60, 100, 160, 240)  # up to this many columns -> step 0, 1, 2, 3, 4; wider -> 5
-LAST_STEP = 7  # steps 6 and 7 are only reached by retrying, and also tighten the rest of the page
+LAST_NAME_STEP = 7  # steps 6 and 7 are only reached by retrying
+LAST_COMPACT = 2
+MIN_GAP_PX = 12  # at least this much room (CSS px, 9pt) between the holder block and the bottom band
 
-NARROW_MODULES = 6  # up to this many modules fit beside the dates; more go full width, two per row
+NARROW_MODULES = 12  # up to this many modules fit beside the dates; more go full width, two per row
 QR_TITLE = "QR code that opens the verification page for this certificate"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")
@@ -163,15 +167,30 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     context = _template_context(doc)
     with _render_lock:
         font_config, stylesheet = _resources()
-        for step in range(initial_size_step(doc.holder_name), LAST_STEP + 1):
-            html = render_template(TEMPLATE, size_step=step, **context)
+        for name_step, compact in size_attempts(doc.holder_name):
+            html = render_template(TEMPLATE, name_step=name_step, compact=compact, **context)
             document = HTML(string=html, base_url=ASSETS_URL, url_fetcher=ASSET_FETCHER).render(
                 font_config=font_config, stylesheets=[stylesheet], pdf_variant=PDF_VARIANT)
-            if len(document.pages) == 1:
+            if _fits_one_page(document):
                 return document.write_pdf(pdf_variant=PDF_VARIANT)
     raise CertificateLayoutError(
         f"certificate {doc.code} does not fit on one page even at the smallest size "
         f"(name of {len(doc.holder_name)} characters, {len(doc.modules)} modules)")
+
+
+def size_attempts(name: str) -> list[tuple[int, int]]:
+    """(name step, compact level) pairs to try in order: compact the rest first, then shrink the name."""
+    first = initial_size_step(name)
+    return ([(first, compact) for compact in range(LAST_COMPACT + 1)]
+            + [(step, LAST_COMPACT) for step in range(first + 1, LAST_NAME_STEP + 1)])
+
+
+def _fits_one_page(document) -> bool:
+    """One page, and the title block ends above the band pinned to the bottom (see certificate.css)."""
+    if len(document.pages) != 1:
+        return False
+    anchors = document.pages[0].anchors  # element ids -> (x, y) in CSS px from the page's top-left
+    return anchors["band-top"][1] - anchors["top-end"][1] >= MIN_GAP_PX
 
 
 def initial_size_step(name: str) -> int:

@@ -73,7 +73,7 @@ def requirement_status(
     since = latest.issued_at if latest else None
     valid = [c for c in certificates if c.valid_at(at)]
     # An assignment is satisfied by a certificate, or (for a material change) by fresh completions.
-    open_ = [a for a in assignments if not _satisfied(a, certificates, completions)]
+    open_ = [a for a in assignments if not is_satisfied(a, certificates, completions)]
     due = min(open_, key=lambda a: a.due_at, default=None)
     required = bool(assignments)
     if suspended:
@@ -98,7 +98,7 @@ def requirement_status(
     return Cell(Status.NOT_STARTED, due=due_date, required=required)
 
 
-def _satisfied(assignment: OpenAssignment, certificates, completions) -> bool:
+def is_satisfied(assignment: OpenAssignment, certificates, completions) -> bool:
     if assignment.module_slugs:
         return all(completions.get(m) and completions[m] >= assignment.assigned_at for m in assignment.module_slugs)
     return any(c.issued_at >= assignment.assigned_at for c in certificates)

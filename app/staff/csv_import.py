@@ -33,6 +33,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -76,10 +77,12 @@ _ALIASES = {
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # category Cc, except tab, LF and CR
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _SHORT_YEAR_DATE = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2}")
-_SAVE_AS_UTF8 = "save the file as CSV UTF-8 (in Excel: File > Save As > 'CSV UTF-8 (Comma delimited)') and import it again"
+_SAVE_AS_UTF8 = ("save the file as CSV UTF-8 (in Excel: File > Save As > 'CSV UTF-8 (Comma delimited)') "
+                 "and import it again")
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,9 @@ def _csv_error_message(reason: str, start: int, end: int) -> str:
     if "expected after" in reason:
         return ('a quoted value is followed by more text before the next comma; put the whole value '
                 'inside the double quotes, and write a double quote inside a value as two ("")')
+    if "field larger than field limit" in reason:
+        return (f"a value is longer than {csv.field_size_limit():,} characters, which no staff field needs; "
+                "check for a missing closing double quote (\") or remove the long value")
     return f"the line cannot be read as CSV ({reason}); check the quotes and commas on it"
 
 
@@ -255,7 +261,8 @@ def _read_header(line: int, header: list[str]) -> tuple[dict[str, int], list[str
         errors.append(RowError(line, None, (
             f"the header row is missing the required column{'s' if len(missing) > 1 else ''} "
             f"{', '.join(missing)}. Found: {found}. Add the missing column{'s' if len(missing) > 1 else ''} "
-            f"to the first row (required: {', '.join(REQUIRED_COLUMNS)}; optional: {', '.join(OPTIONAL_COLUMNS)}).{hint}"
+            f"to the first row (required: {', '.join(REQUIRED_COLUMNS)}; "
+            f"optional: {', '.join(OPTIONAL_COLUMNS)}).{hint}"
         )))
     return positions, ignored, errors
 
@@ -272,9 +279,8 @@ def _clean(raw: str) -> str:
     collapsed = " ".join(value.split())
     if not collapsed:
         return ""
-    for char in value:
-        if unicodedata.category(char) == "Cc" and char not in "\t\n\r":
-            raise _CellError(f"{_show(collapsed)} contains a control character (U+{ord(char):04X}); remove it")
+    if control := _CONTROL.search(value):
+        raise _CellError(f"{_show(collapsed)} contains a control character (U+{ord(control.group()):04X}); remove it")
     first = value.lstrip(" ")[0]
     if first in ("\t", "\r"):
         name = "tab character" if first == "\t" else "carriage return"
@@ -440,5 +446,5 @@ def parse_staff_csv(data: bytes) -> ParsedFile:
         errors=tuple(errors),
         columns=columns,
         ignored_columns=tuple(ignored),
-        rejected=rejected,
+        rejected=MappingProxyType(rejected),
     )

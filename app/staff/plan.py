@@ -91,6 +91,11 @@ class PlannedPerson:
 
 @dataclass(frozen=True)
 class ImportPlan:
+    """One entry per accepted row, in file order (rows with plan errors included, as if fixed).
+
+    Rows the parser refused are not in `people`; their problems are in `errors`.
+    """
+
     people: tuple[PlannedPerson, ...]
     errors: tuple[RowError, ...]          # parse and plan errors, sorted by line; any error blocks applying
     warnings: tuple[RowError, ...] = ()   # worth showing, but do not block applying
@@ -259,27 +264,38 @@ def _loop_errors(people, in_file, database) -> list[RowError]:
             email = manager_of[email][0]
         if email is not None and email in on_path:
             loop = path[on_path[email]:]
-            from_file = [e for e in loop if manager_of[e][1]]
-            for member in from_file:  # a loop only in the database is not this file's doing
-                at = loop.index(member)
-                ordered = loop[at:] + loop[:at] + [member]
+            for at, member in enumerate(loop):
+                if not manager_of[member][1]:
+                    continue  # a loop only in the database is not this file's doing
                 errors.append(RowError(in_file[member].line, "manager_email", (
-                    f"the reporting line loops: {' → '.join(ordered)} (each reports to the next); "
+                    f"the reporting line loops: {_describe_loop(loop, at)} (each reports to the next); "
                     "change the manager of one of these people so the chain ends"
                 )))
         done.update(path)
     return errors
 
 
+def _describe_loop(loop: list[str], start: int) -> str:
+    """'a → b → c → a', starting at loop[start]; long loops are shortened in the middle."""
+    size = len(loop)
+    if size <= 7:
+        names = [loop[(start + k) % size] for k in range(size)] + [loop[start]]
+    else:
+        names = [loop[(start + k) % size] for k in range(5)]
+        names += [f"… {size - 6} more …", loop[(start - 1) % size], loop[start]]
+    return " → ".join(names)
+
+
 def _orphan_warnings(people, in_file, database) -> list[RowError]:
+    reports: dict[str, list[str]] = {}  # manager -> their active reports who are not in the file
+    for email, person in database.items():
+        if email not in in_file and person.active and person.manager_email:
+            reports.setdefault(_normal_email(person.manager_email), []).append(email)
     warnings = []
     for planned in people:
         if planned.action != DEACTIVATE:
             continue
-        left_behind = sorted(
-            email for email, person in database.items()
-            if email not in in_file and person.active and _normal_email(person.manager_email) == planned.email
-        )
+        left_behind = sorted(reports.get(planned.email, ()))
         if left_behind:
             shown = ", ".join(left_behind[:5]) + (f" and {len(left_behind) - 5} more" if len(left_behind) > 5 else "")
             warnings.append(RowError(planned.line, "status", (

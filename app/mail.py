@@ -1,0 +1,64 @@
+"""Outgoing mail: SMTP in production, the console in development (MAIL_BACKEND)."""
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    text: str
+
+
+def build_message(mail: Mail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Message-ID"] = make_msgid(domain="postready.local")
+    message.set_content(mail.text)
+    return message
+
+
+class Mailer:
+    """Sends over one connection for a batch; use as a context manager."""
+
+    def __init__(self, config):
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> "Mailer":
+        c = self.config
+        if c["MAIL_BACKEND"] == "smtp":
+            context = ssl.create_default_context()
+            if c["MAIL_USE_SSL"]:
+                self.smtp = smtplib.SMTP_SSL(c["MAIL_SERVER"], c["MAIL_PORT"], context=context, timeout=30)
+            else:
+                self.smtp = smtplib.SMTP(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=30)
+                if c["MAIL_USE_TLS"]:
+                    self.smtp.starttls(context=context)
+            if c["MAIL_USERNAME"]:
+                self.smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"] or "")
+        elif c["MAIL_BACKEND"] != "console":
+            raise ValueError(f"unknown MAIL_BACKEND {c['MAIL_BACKEND']!r} (use smtp or console)")
+        return self
+
+    def send(self, mail: Mail) -> None:
+        message = build_message(mail, self.config["MAIL_FROM"])
+        if self.smtp is None:
+            current_app.logger.info("mail (console backend)\n%s", message.as_string())
+            print(message.as_string(), flush=True)  # noqa: T201 - the console backend's purpose
+        else:
+            self.smtp.send_message(message)
+
+    def __exit__(self, *exc) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except smtplib.SMTPException:
+                pass

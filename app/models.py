@@ -1,0 +1,11 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees them all."""
+from app.accounts.models import Department, User  # noqa: F401
+from app.api.models import ApiToken  # noqa: F401
+from app.assignments.models import Assignment  # noqa: F401
+from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation  # noqa: F401
+from app.courses.models import (  # noqa: F401
+    Certification, Course, CourseVersion, Lesson, LessonView, Module, ModuleCompletion, Question, QuestionOption,
+)
+from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission  # noqa: F401
+from app.reminders.models import ReminderSent  # noqa: F401
+from app.rights.models import RightsSuspension, RightsSuspensionLift  # noqa: F401

@@ -1,0 +1,1 @@
+"""Email reminders: due soon, overdue, expiring, and a daily digest for managers."""
