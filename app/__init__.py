@@ -35,10 +35,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
 
-    from app import errors
+    from app import errors, security
     from app.cli import register_commands
 
     errors.register(app)
+    security.register(app)
     register_commands(app)
     return app
 
@@ -89,8 +90,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.quizzes.views import bp as quizzes_bp
     from app.reports.views import bp as reports_bp
     from app.rights.views import bp as rights_bp
+    from app.staff.views import bp as staff_bp
 
-    for blueprint in (accounts_bp, courses_bp, quizzes_bp, certificates_bp, rights_bp, reports_bp, api_tokens_bp, api_bp):
+    for blueprint in (accounts_bp, courses_bp, quizzes_bp, certificates_bp, rights_bp, reports_bp, staff_bp,
+                      api_tokens_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing for CSRF to forge
 

@@ -141,7 +141,7 @@ def test_every_word_stays_inside_the_border_and_clear_of_the_others(rendered, na
     modules = tuple((title, date(2026, 11, 20)) for title in titles[:module_count])
     path = rendered(document(holder_name=name, modules=modules))
     html = tmp_path / "bbox.html"
-    run("pdftotext", "-bbox", str(path), str(html))
+    run("pdftotext", "-raw", "-bbox", str(path), str(html))  # -raw: in the order it was drawn
     words = re.findall(
         r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html.read_text())
     boxes = [tuple(map(float, word[:4])) for word in words]
@@ -150,9 +150,9 @@ def test_every_word_stays_inside_the_border_and_clear_of_the_others(rendered, na
     for x_min, y_min, x_max, y_max in boxes:
         assert inside <= x_min and x_max <= 792 - inside, (x_min, x_max)
         assert inside <= y_min and y_max <= 612 - inside, (y_min, y_max)
-    # Text comes in document order: the title block, then the band pinned to the bottom,
-    # which starts with the "Modules completed" heading.
-    band_start = [word[4] for word in words].index("MODULES")
+    # In drawing order: the title block, ending with "... holds the certification Instagram posting",
+    # then the band pinned to the bottom.
+    band_start = [word[4] for word in words].index("certification") + 1 + len("Instagram posting".split())
     title_bottom = max(y_max for _, _, _, y_max in boxes[:band_start])
     band_top = min(y_min for _, y_min, _, _ in boxes[band_start:])
     assert title_bottom < band_top  # the holder block never runs into the band

@@ -38,7 +38,8 @@ def department_named(name: str) -> Department | None:
     name = " ".join(name.split())
     if not name:
         return None
-    department = db.session.scalar(select(Department).where(Department.name == name))
+    pending = (d for d in db.session.new if isinstance(d, Department) and d.name == name)
+    department = next(pending, None) or db.session.scalar(select(Department).where(Department.name == name))
     if department is None:
         department = Department(name=name)
         db.session.add(department)
