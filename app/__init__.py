@@ -25,6 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _check_secret_key(app)
 
     from app import models  # noqa: F401  (every table in the metadata)
+    from app.audit import services as _audit  # noqa: F401  (chains events at commit)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)

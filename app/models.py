@@ -2,6 +2,7 @@
 from app.accounts.models import Department, User  # noqa: F401
 from app.api.models import ApiToken  # noqa: F401
 from app.assignments.models import Assignment  # noqa: F401
+from app.audit.models import AuditEvent  # noqa: F401
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation  # noqa: F401
 from app.courses.models import (  # noqa: F401
     Certification, Course, CourseVersion, Lesson, LessonView, Module, ModuleCompletion, Question, QuestionOption,

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Department, Role, User
+from app.audit.services import record
 from app.accounts.passwords import check_password_policy, hash_password, needs_rehash, verify_password
 from app.extensions import db
 from app.permissions import can_manage_people, manages
@@ -28,7 +29,9 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
+        record("login.failure", actor_label="anonymous", subject_type="email", subject_id=normalize_email(email)[:80])
         return None
+    record("login.success", actor=user, subject_type="user", subject_id=user.id)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
@@ -108,6 +111,8 @@ def create_person(actor, fields: PersonFields, temporary_password: str, now: dat
     db.session.add(person)
     _flush_unique_email()
     assign_onboarding(person, now, actor)
+    record("person.created", actor=actor, subject_type="user", subject_id=person.id,
+           details={"email": person.email, "role": person.role})
     return person
 
 
@@ -115,10 +120,13 @@ def update_person(actor, person: User, fields: PersonFields) -> User:
     _require_admin(actor)
     if person.id == actor.id and fields.role != Role.ADMIN:
         raise AccountError("You cannot remove your own administrator role.")
-    role_changed = person.role != fields.role
+    old_role = person.role
     _apply(person, fields)
-    if role_changed:
+    if person.role != old_role:
         person.end_all_sessions()  # a new role starts with a fresh login
+        record("person.role_changed", actor=actor, subject_type="user", subject_id=person.id,
+               details={"from": old_role, "to": person.role})
+    record("person.updated", actor=actor, subject_type="user", subject_id=person.id)
     _flush_unique_email()
     return person
 
@@ -131,12 +139,14 @@ def deactivate_person(actor, person: User, now: datetime) -> None:
         person.active = False
         person.deactivated_at = now
         person.end_all_sessions()
+        record("person.deactivated", actor=actor, subject_type="user", subject_id=person.id, at=now)
 
 
 def reactivate_person(actor, person: User) -> None:
     _require_admin(actor)
     person.active = True
     person.deactivated_at = None
+    record("person.reactivated", actor=actor, subject_type="user", subject_id=person.id)
 
 
 def set_temporary_password(actor, person: User, password: str) -> None:
@@ -145,6 +155,7 @@ def set_temporary_password(actor, person: User, password: str) -> None:
     person.password_hash = hash_password(password)
     person.must_change_password = True
     person.end_all_sessions()
+    record("person.temporary_password_set", actor=actor, subject_type="user", subject_id=person.id)
 
 
 def change_own_password(user: User, current_password: str, new_password: str) -> None:
@@ -156,6 +167,7 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.end_all_sessions()  # other devices sign in again; the caller logs this one back in
+    record("password.changed", actor=user, subject_type="user", subject_id=user.id)
 
 
 def reporting_line_ids(manager_id: int) -> list[int]:

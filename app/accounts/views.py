@@ -18,6 +18,7 @@ from app.accounts.services import (
     set_temporary_password,
     update_person,
 )
+from app.audit.services import record
 from app.auth import permission_required
 from app.database import utcnow
 from app.extensions import db
@@ -43,11 +44,11 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
+        db.session.commit()  # the audit event of a failed login is kept too
         if user is None:
             # One message for every failure, so the form does not reveal who has an account.
             flash("That email and password do not match an active account.", "error")
         else:
-            db.session.commit()
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("courses.my_training"))
     return render_template("accounts/login.html", form=form), 200 if request.method == "GET" else 400
@@ -58,6 +59,7 @@ def login():
 def logout():
     if ConfirmForm().validate_on_submit():
         current_user.end_all_sessions()
+        record("logout", actor=current_user)
         db.session.commit()
         logout_user()
         flash("You are signed out.", "info")

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.api.models import ApiToken
+from app.audit.services import record
 from app.extensions import db
 from app.permissions import can_manage_api_tokens
 
@@ -32,6 +33,8 @@ def create_token(actor, name: str, now: datetime) -> tuple[ApiToken, str]:
                      created_by_id=actor.id if actor else None)
     db.session.add(token)
     db.session.flush()
+    record("token.created", actor=actor, actor_label=None if actor else "cli", subject_type="api-token",
+           subject_id=token.id, at=now, details={"name": name, "prefix": token.prefix})
     return token, secret
 
 
@@ -41,6 +44,8 @@ def revoke_token(actor, token: ApiToken, now: datetime) -> None:
     if token.revoked_at is None:
         token.revoked_at = now
         token.revoked_by_id = actor.id if actor else None
+        record("token.revoked", actor=actor, actor_label=None if actor else "cli", subject_type="api-token",
+               subject_id=token.id, at=now)
 
 
 def token_for_secret(secret: str) -> ApiToken | None:

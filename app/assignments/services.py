@@ -22,10 +22,11 @@ def _insert_ignore(rows: list[dict]) -> int:
     if not rows:
         return 0
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = db.session.execute(
+    inserted = db.session.execute(
         insert(Assignment).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    return result.rowcount or 0
+        .returning(Assignment.id)
+    ).all()
+    return len(inserted)
 
 
 def _end_of_day(day) -> datetime:

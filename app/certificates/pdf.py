@@ -12,8 +12,9 @@ through `asset_url_fetcher`, which refuses any other URL by raising
 The holder's name picks a size step by its display width (CJK characters count
 double). If the rendered document is longer than one page, or its title block
 runs into the band pinned to the bottom of the page, it is rendered again with
-the rest of the page compacted, then with the name one step smaller, and so on. A certificate is never more than one page: when even the smallest step
-does not fit, `CertificateLayoutError` is raised.
+the rest of the page compacted, then with the name one step smaller, and so on.
+A certificate is never more than one page: when even the smallest size does not
+fit, `CertificateLayoutError` is raised.
 
 The font configuration and the parsed stylesheet are loaded once per process
 and reused; WeasyPrint's font machinery is not documented as thread-safe, so
@@ -189,7 +190,7 @@ def _fits_one_page(document) -> bool:
     """One page, and the title block ends above the band pinned to the bottom (see certificate.css)."""
     if len(document.pages) != 1:
         return False
-    anchors = document.pages[0].anchors  # element ids -> (x, y) in CSS px from the page's top-left
+    anchors = document.pages[0].anchors  # element id -> (x1, y1, x2, y2), CSS px from the page's top-left
     return anchors["band-top"][1] - anchors["top-end"][1] >= MIN_GAP_PX
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
+from app.audit.services import record
 from app.certificates import rules
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
 from app.certificates.signing import SigningKey, canonical_json, load_or_create_key
@@ -143,6 +144,8 @@ def _issue(user: User, version: CourseVersion, certification: Certification,
     except IntegrityError:
         return None
     _store_pdf(certificate, version, certification)
+    record("certificate.issued", actor=user, subject_type="certificate", subject_id=certificate.id, at=now,
+           details={"certification": certification.slug, "cycle": cycle, "code": code})
     return certificate
 
 
@@ -190,6 +193,8 @@ def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: 
             db.session.flush()
     except IntegrityError:
         raise CertificateError("This certificate is already revoked.") from None
+    record("certificate.revoked", actor=actor, subject_type="certificate", subject_id=certificate.id, at=now,
+           details={"reason": revocation.reason})
     return revocation
 
 

@@ -9,7 +9,8 @@ from app.certificates.forms import RevokeForm
 from app.certificates.models import Certificate
 from app.certificates.services import CertificateError, certificate_by_code, revoke_certificate, signing_key, verify
 from app.certificates.signing import b64url
-from app.database import utcnow
+from app.audit.services import record
+from app.database import utcnow, writes_db
 from app.extensions import db, limiter
 from app.permissions import can_revoke_certificates, can_view_certificate
 
@@ -30,17 +31,27 @@ def _certificate_for_code(code: str) -> Certificate:
     return certificate
 
 
+def _verified(code: str):
+    result = verify(_certificate_for_code(code), utcnow())
+    record("certificate.verified", actor_label="public", subject_type="certificate", subject_id=result.certificate.id,
+           at=result.checked_at, details={"status": result.status.value})
+    db.session.commit()
+    return result
+
+
 @bp.get("/verify/<code>")
 @limiter.limit(_verify_limit)
+@writes_db
 def verify_page(code: str):
-    result = verify(_certificate_for_code(code), utcnow())
+    result = _verified(code)
     return render_template("certificates/verify.html", result=result, certificate=result.certificate)
 
 
 @bp.get("/verify/<code>.json")
 @limiter.limit(_verify_limit)
+@writes_db
 def verify_json(code: str):
-    result = verify(_certificate_for_code(code), utcnow())
+    result = _verified(code)
     return jsonify(result.as_json())
 
 
@@ -76,10 +87,14 @@ def detail(certificate_id: int):
 
 @bp.get("/certificates/<int:certificate_id>/pdf")
 @login_required
+@writes_db
 def download(certificate_id: int):
     certificate = _viewable(certificate_id)
     if certificate.pdf is None:
         abort(404)
+    record("export.downloaded", actor=current_user, subject_type="certificate", subject_id=certificate.id,
+           details={"export": "certificate-pdf"})
+    db.session.commit()
     filename = f"postready-certificate-{certificate.certification_slug}-{certificate.issued_at:%Y-%m-%d}.pdf"
     response = Response(certificate.pdf.content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

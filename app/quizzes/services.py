@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.audit.services import record
 from app.certificates.services import issue_earned_certificates
 from app.courses.models import Module, ModuleCompletion, Question
 from app.courses.services import viewed_lesson_ids
@@ -145,6 +146,8 @@ def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]
             db.session.add(Answer(
                 attempt_id=attempt.id, attempt_question_id=aq_by_question[question_id].id, option_id=option_id,
             ))
+    record("attempt.submitted", actor=user, subject_type="attempt", subject_id=attempt.id, at=now,
+           details={"module": attempt.module.slug, "score": result.score_percent, "passed": result.passed})
     if result.passed:
         db.session.add(ModuleCompletion(
             user_id=user.id, module_id=attempt.module_id,

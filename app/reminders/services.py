@@ -67,8 +67,9 @@ def _claim(user: User, kind: str, subject_key: str, now: datetime) -> bool:
         insert(ReminderSent).values(user_id=user.id, kind=kind, subject_key=subject_key, sent_on=now.date(),
                                     sent_at=now, email=user.email)
         .on_conflict_do_nothing(index_elements=["user_id", "kind", "subject_key", "sent_on"])
-    )
-    return bool(result.rowcount)
+        .returning(ReminderSent.id)
+    ).first()
+    return result is not None
 
 
 def _line(reminder: Reminder, titles: dict[str, str]) -> str:

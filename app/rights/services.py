@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
+from app.audit.services import record
 from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
 from app.courses.services import current_versions
@@ -98,6 +99,8 @@ def suspend_rights(actor: User, person: User, right_slug: str | None, reason: st
                                   suspended_by_id=actor.id, suspended_at=now)
     db.session.add(suspension)
     db.session.flush()
+    record("rights.suspended", actor=actor, subject_type="user", subject_id=person.id, at=now,
+           details={"right": right_slug or "all", "reason": suspension.reason, "suspension": suspension.id})
     return suspension
 
 
@@ -114,6 +117,8 @@ def lift_suspension(actor: User, suspension: RightsSuspension, reason: str, now:
             db.session.flush()
     except IntegrityError:
         raise RightsError("This suspension was already lifted.") from None
+    record("rights.restored", actor=actor, subject_type="user", subject_id=suspension.user_id, at=now,
+           details={"suspension": suspension.id})
     return lift
 
 

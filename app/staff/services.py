@@ -1,4 +1,5 @@
 """Apply a staff import: all of it in one transaction, or none of it."""
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -8,6 +9,7 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import Department, User
 from app.accounts.services import department_named
 from app.assignments.services import assign_onboarding
+from app.audit.services import record
 from app.extensions import db
 from app.permissions import can_manage_people
 from app.staff.csv_import import RowError, parse_staff_csv
@@ -57,6 +59,9 @@ def import_staff(actor: User, data: bytes, now: datetime, dry_run: bool) -> Impo
     if dry_run or not plan.ok:
         return ImportOutcome(plan, False)
     _apply(plan, actor, now)
+    record("staff.imported", actor=actor, subject_type="file", subject_id=hashlib.sha256(data).hexdigest()[:64],
+           at=now, details={"created": len(plan.creates), "changed": len(plan.updates),
+                            "deactivated": len(plan.deactivations), "reactivated": len(plan.reactivations)})
     return ImportOutcome(plan, True)
 
 

@@ -1,0 +1,1 @@
+"""A tamper-evident, append-only audit trail: every event chains the hash of the one before."""
