@@ -23,6 +23,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.from_environment(app.instance_path))
     app.config.update(overrides or {})
     _check_secret_key(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
 
     from app import models  # noqa: F401  (every table in the metadata)
     from app.audit import services as _audit  # noqa: F401  (chains events at commit)

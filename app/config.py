@@ -22,6 +22,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=not _bool(env.get("FLASK_DEBUG"))),
         "REDIS_URL": env.get("REDIS_URL"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # How many reverse proxies sit in front of the app (their X-Forwarded-For is trusted).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         # Absolute address of this site, used in certificate QR codes and emails.
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "CERTIFICATE_SIGNING_KEY": env.get("CERTIFICATE_SIGNING_KEY"),
@@ -55,4 +57,7 @@ DEFAULTS = {
     "TESTING": False,
     "RATELIMIT_HEADERS_ENABLED": True,
     "VERIFY_RATE_LIMIT": "60 per minute",
+    # Failed sign-ins allowed, per account and per address (only failures count).
+    "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+    "LOGIN_LIMIT_PER_ADDRESS": "100 per hour",
 }

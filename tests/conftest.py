@@ -87,6 +87,13 @@ class IsolatedClient(FlaskClient):
             _cv_app.reset(token)
 
 
+def another_app(database_url: str, tmp_path: Path, **overrides):
+    """A second app on the same database (like another gunicorn worker)."""
+    app = create_app({**_config(database_url, tmp_path), **overrides})
+    app.test_client_class = IsolatedClient
+    return app
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     app = create_app(_config(database_url, tmp_path))

@@ -1,6 +1,8 @@
 """Password hashing (argon2id) and the password policy."""
 from dataclasses import dataclass
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -29,6 +31,21 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
+@cache
+def _common_passwords() -> frozenset[str]:
+    # zxcvbn ships the 30,000 most common passwords from real breaches.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _guessability(password: str, user_inputs: list[str]) -> int:
+    """zxcvbn's 0-4 score: patterns such as keyboard walks, repeats, dates and dictionary words."""
+    from zxcvbn import zxcvbn
+
+    return zxcvbn(password[:MAX_LENGTH], user_inputs=user_inputs)["score"]
+
+
 @dataclass(frozen=True)
 class PasswordCheck:
     ok: bool
@@ -47,4 +64,8 @@ def check_password_policy(password: str, email: str = "", full_name: str = "") -
         problems.append("Do not use your email address in your password.")
     if len(set(password)) < 4 and password:
         problems.append("Use more than a few different characters.")
+    if lowered in _common_passwords() or lowered.rstrip("0123456789!") in _common_passwords():
+        problems.append("That password is on the list of commonly used passwords; choose another.")
+    elif not problems and _guessability(password, [email, full_name, "postready"]) < 2:
+        problems.append("That password follows an easy-to-guess pattern; a few unrelated words work well.")
     return PasswordCheck(not problems, tuple(problems))

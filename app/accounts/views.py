@@ -1,6 +1,7 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
@@ -21,7 +22,7 @@ from app.accounts.services import (
 from app.audit.services import record
 from app.auth import permission_required
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import db, limiter
 from app.permissions import can_manage_people
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -37,7 +38,23 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
+def _failed(response) -> bool:
+    return response.status_code != 302  # only failed sign-ins use up the allowance
+
+
+def _account_key() -> str:
+    return "login-account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _address_key() -> str:
+    return "login-address:" + (get_remote_address() or "unknown")
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"],
+               deduct_when=_failed, error_message="Too many failed sign-ins for this account. Wait and try again.")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], key_func=_address_key, methods=["POST"],
+               deduct_when=_failed, error_message="Too many failed sign-ins from this address. Wait and try again.")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("courses.my_training"))

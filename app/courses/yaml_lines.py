@@ -43,4 +43,4 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 def load_yaml(text: str):
     """Parse YAML; raises yaml.YAMLError (with problem_mark) on bad syntax."""
-    return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_LineLoader)  # noqa: S506  # nosec B506 - _LineLoader is a SafeLoader subclass

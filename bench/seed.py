@@ -1,0 +1,478 @@
+"""Seed a synthetic organisation quickly, with SQLAlchemy Core bulk inserts.
+
+Everything goes through the real schema: the database is migrated with
+flask_migrate.upgrade, the real `courses/` are synced with the app's own
+services, then people and several years of evidence are inserted with
+`insert(table)` executemany (never the ORM one row at a time). Evidence
+tables are append-only (triggers refuse UPDATE/DELETE), so rows are only
+ever inserted, each with its final values.
+
+The shape, for N people:
+  * ~50 departments (fewer for small N); each has a head (manager) reporting to
+    the organisation's admin, and team managers with 100 direct reports each, so
+    the longest reporting chain is employee -> team manager -> head -> admin.
+  * Up to three yearly certification cycles per person, depending on tenure:
+    five core module completions then the core certificate, plus platform
+    certificates for some; each completion has its attempt, 10 drawn questions,
+    submission and answers; some people failed an attempt first.
+  * Some certificates are expired or revoked, some rights are suspended (half of
+    those lifted), onboarding and refresher assignments, lesson views.
+  * "Refresher week" pools for the quiz workloads: people whose core certificate
+    expires within 30 days, who have passed k of the 5 core modules this cycle
+    and have an open (started, unsubmitted) attempt on the next one. k = 4 in
+    the `cert` pool (passing earns a new core certificate), k < 4 in `nocert`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import insert, select, text
+
+CORE_ORDER = ["phi", "consent", "claims", "reviews", "workflow"]
+PLATFORM_SHARE = {"facebook": 0.35, "instagram": 0.30, "linkedin": 0.25, "youtube": 0.10, "tiktok": 0.08}
+PASSWORD = "bench-password-2026!"
+DOMAIN = "bench-health.example"
+TEAM_SIZE = 100
+FLUSH_ROWS = 60_000
+
+FIRST = ["Ana", "Ben", "Chloé", "Dev", "Emma", "Farid", "Grace", "Hiro", "Isabel", "Jamal", "Kateřina", "Liam",
+         "María", "Nguyen", "Olivia", "Priya", "Quentin", "Rania", "Sven", "Tomás", "Uma", "Víctor", "Wei", "Xiadani",
+         "Yusuf", "Zoë", "Aiko", "Bjørn", "Céline", "Dmitri", "Esther", "Fatima", "Giovanni", "Hannah", "Ines"]
+LAST = ["Souza", "Okafor", "Martin", "Patel", "Jones", "Haddad", "Kim", "Tanaka", "Ruiz", "Wright", "Nováková",
+        "O'Brien", "García", "Tran", "Smith", "Iyer", "Dubois", "Mansour", "Larsen", "Álvarez", "Shah", "Chen",
+        "Hernández", "Yilmaz", "Müller", "Sato", "Nilsen", "Lefèvre", "Ivanov", "Cohen", "Rahman", "Rossi", "Fischer",
+        "Papadopoulos", "Kowalski", "李", "김", "عبد الله", "Lévy-Brühl"]
+DEPARTMENTS = ["Nursing", "Emergency", "Cardiology", "Oncology", "Pediatrics", "Radiology", "Pharmacy", "Surgery",
+               "Orthopedics", "Neurology", "Maternity", "Intensive Care", "Laboratory", "Physical Therapy",
+               "Behavioral Health", "Primary Care", "Urgent Care", "Dermatology", "Gastroenterology", "Urology",
+               "Nephrology", "Pulmonology", "Endocrinology", "Rheumatology", "Ophthalmology", "Dental",
+               "Home Health", "Hospice", "Nutrition", "Respiratory Therapy", "Anesthesiology", "Pathology",
+               "Infection Control", "Patient Experience", "Marketing", "Communications", "Community Outreach",
+               "Foundation", "Human Resources", "Finance", "Information Technology", "Facilities", "Security",
+               "Environmental Services", "Supply Chain", "Quality", "Compliance", "Legal", "Research", "Education"]
+
+
+@dataclass
+class ModuleInfo:
+    id: int
+    slug: str
+    kind: str
+    lesson_ids: list[int]
+    # question id -> (option ids in position order, correct option ids)
+    questions: dict[int, tuple[list[int], list[int]]]
+    title: str
+
+
+@dataclass
+class OpenAttempt:
+    attempt_id: int
+    user_id: int
+    email: str
+    module_slug: str
+    correct: list[tuple[int, list[int]]]   # (question id, correct option ids)
+    wrong: list[tuple[int, list[int]]]     # answers that fail the quiz (4 of 10 wrong)
+    pool: str                              # "cert" or "nocert"
+
+
+@dataclass
+class SeedResult:
+    people: int
+    admin_email: str
+    team_manager_id: int
+    team_manager_email: str
+    team_size: int
+    api_token: str
+    emails: list[str]                      # a sample of everyone's emails, for rotating look-ups
+    open_attempts: dict[str, list[OpenAttempt]]
+    pdf_holders: list[tuple[str, int]]     # (holder email, certificate id) with a stored PDF
+    pdf_bytes: int
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+class Ids:
+    def __init__(self):
+        self.next: dict[str, int] = {}
+
+    def take(self, table: str) -> int:
+        value = self.next.get(table, 1)
+        self.next[table] = value + 1
+        return value
+
+
+def _ascii(text_: str) -> str:
+    import unicodedata
+
+    out = unicodedata.normalize("NFKD", text_).encode("ascii", "ignore").decode().lower()
+    out = "".join(ch for ch in out if ch.isalnum())
+    return out or "x"
+
+
+def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5, log=print) -> SeedResult:
+    """Migrate, sync courses and insert the organisation. `app` is a create_app() instance."""
+    from flask_migrate import upgrade
+
+    from app.accounts.models import Department, User
+    from app.accounts.passwords import hash_password
+    from app.api.services import create_token
+    from app.assignments.models import Assignment
+    from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
+    from app.certificates.services import signing_key, verify_url
+    from app.courses.content import read_courses
+    from app.courses.models import Certification, CourseVersion, LessonView, Module, ModuleCompletion
+    from app.courses.services import sync_courses
+    from app.database import utcnow
+    from app.extensions import db
+    from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission
+    from app.rights.models import RightsSuspension, RightsSuspensionLift
+
+    started = time.perf_counter()
+    rng = random.Random(rng_seed)
+    with app.app_context():
+        upgrade()
+        specs, problems = read_courses(app.config["COURSES_DIR"])
+        if problems:
+            raise RuntimeError("course problems: " + "; ".join(map(str, problems)))
+        sync_courses(specs)
+        db.session.commit()
+        log(f"  migrated and synced courses ({time.perf_counter() - started:.1f}s)")
+
+        version = db.session.scalar(select(CourseVersion).order_by(CourseVersion.id.desc()).limit(1))
+        modules: dict[str, ModuleInfo] = {}
+        for m in db.session.scalars(select(Module).where(Module.course_version_id == version.id)):
+            qs = {q.id: ([o.id for o in q.options], [o.id for o in q.options if o.is_correct]) for q in m.questions}
+            modules[m.slug] = ModuleInfo(m.id, m.slug, m.kind, [lesson.id for lesson in m.lessons], qs, m.title)
+        draw = {m.slug: m.draw_count for m in version.modules}
+        certifications = {c.slug: (c.id, c.title, list(c.module_slugs))
+                          for c in db.session.scalars(select(Certification)
+                                                      .where(Certification.course_version_id == version.id))}
+        validity = timedelta(days=version.validity_days)
+        course_slug, version_label, version_id = version.course.slug, version.version_label, version.id
+        pass_mark, version_title = version.pass_mark, version.title
+        # End the session's transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE),
+        # and the bulk inserts below use their own connections.
+        db.session.commit()
+        key = signing_key()
+        org = app.config["ORG_NAME"]
+        now = utcnow()
+        password_hash = hash_password(PASSWORD)
+
+        engine = db.engine
+        tables = {
+            "departments": Department.__table__, "users": User.__table__, "attempts": Attempt.__table__,
+            "attempt_questions": AttemptQuestion.__table__, "submissions": Submission.__table__,
+            "answers": Answer.__table__, "module_completions": ModuleCompletion.__table__,
+            "lesson_views": LessonView.__table__, "certificates": Certificate.__table__,
+            "certificate_revocations": CertificateRevocation.__table__,
+            "rights_suspensions": RightsSuspension.__table__,
+            "rights_suspension_lifts": RightsSuspensionLift.__table__, "assignments": Assignment.__table__,
+        }
+        order = list(tables)
+        buffers: dict[str, list[dict]] = {name: [] for name in order}
+        counts: dict[str, int] = {name: 0 for name in order}
+
+        def flush(force: bool = False) -> None:
+            if not force and sum(len(b) for b in buffers.values()) < FLUSH_ROWS:
+                return
+            with engine.begin() as conn:
+                for name in order:
+                    rows = buffers[name]
+                    if rows:
+                        conn.execute(insert(tables[name]), rows)
+                        counts[name] += len(rows)
+                        rows.clear()
+
+        ids = Ids()
+
+        # ---- people ------------------------------------------------------------------------
+        n_depts = max(1, min(len(DEPARTMENTS), people // 400))
+        dept_ids = []
+        for name in DEPARTMENTS[:n_depts]:
+            did = ids.take("departments")
+            dept_ids.append(did)
+            buffers["departments"].append({"id": did, "name": name})
+
+        users: list[dict] = []
+
+        def add_user(role: str, manager_id: int | None, dept: int | None, hire: date) -> dict:
+            uid = ids.take("users")
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            email = f"{_ascii(first)}.{_ascii(last)}.{uid}@{DOMAIN}"
+            row = {
+                "id": uid, "email": email, "full_name": f"{first} {last}", "role": role, "manager_id": manager_id,
+                "department_id": dept, "hire_date": hire, "active": True, "password_hash": password_hash,
+                "must_change_password": False, "session_token": secrets.token_urlsafe(24),
+                "created_at": datetime.combine(hire, datetime.min.time(), tzinfo=timezone.utc),
+                "deactivated_at": None,
+            }
+            users.append(row)
+            return row
+
+        def hire_date(min_days: int = 20, max_days: int = 2200) -> date:
+            return (now - timedelta(days=rng.randint(min_days, max_days))).date()
+
+        admin = add_user("admin", None, dept_ids[-1], hire_date(800, 2400))
+        admin["full_name"] = "Morgan Admin"
+        admin["email"] = f"admin@{DOMAIN}"
+        remaining = people - 1
+        per_dept = [remaining // n_depts + (1 if i < remaining % n_depts else 0) for i in range(n_depts)]
+        team_managers: list[tuple[dict, int]] = []
+        for did, size in zip(dept_ids, per_dept):
+            if size <= 0:
+                continue
+            head = add_user("manager", admin["id"], did, hire_date(700, 2400))
+            left = size - 1
+            while left > 0:
+                mgr = add_user("manager", head["id"], did, hire_date(400, 2400))
+                left -= 1
+                team = min(TEAM_SIZE, left)
+                for _ in range(team):
+                    add_user("employee", mgr["id"], did, hire_date())
+                left -= team
+                team_managers.append((mgr, team))
+        bench_manager, team_size = next(((m, t) for m, t in team_managers if t == TEAM_SIZE),
+                                        max(team_managers, key=lambda mt: mt[1]) if team_managers else (admin, 0))
+        buffers["users"].extend(users)
+        flush(force=True)
+        log(f"  {len(users)} people in {n_depts} departments ({time.perf_counter() - started:.1f}s)")
+
+        # ---- history -------------------------------------------------------------------------
+        lesson_seen: set[tuple[int, int]] = set()
+
+        def attempt(user_id: int, slug: str, started: datetime, submitted: datetime | None, passed: bool) -> int:
+            info = modules[slug]
+            aid = ids.take("attempts")
+            buffers["attempts"].append({"id": aid, "user_id": user_id, "module_id": info.id, "started_at": started})
+            drawn = rng.sample(sorted(info.questions), draw[slug])
+            wrong_left = 0 if passed else 4
+            correct = 0
+            for position, qid in enumerate(drawn, start=1):
+                options, right = info.questions[qid]
+                order_ = options[:]
+                rng.shuffle(order_)
+                aqid = ids.take("attempt_questions")
+                buffers["attempt_questions"].append({"id": aqid, "attempt_id": aid, "question_id": qid,
+                                                     "position": position, "option_order": order_})
+                if submitted is None:
+                    continue
+                chosen = right
+                if wrong_left and len(options) > len(right):
+                    chosen = [next(o for o in options if o not in right)]
+                    wrong_left -= 1
+                else:
+                    correct += 1
+                for oid in sorted(chosen):
+                    buffers["answers"].append({"id": ids.take("answers"), "attempt_id": aid,
+                                               "attempt_question_id": aqid, "option_id": oid})
+            if submitted is not None:
+                count = len(drawn)
+                buffers["submissions"].append({
+                    "attempt_id": aid, "submitted_at": submitted, "correct_count": correct, "question_count": count,
+                    "score_percent": correct * 100 // count, "pass_mark": pass_mark,
+                    "passed": correct * 100 >= pass_mark * count})
+            return aid
+
+        def complete(user_id: int, slug: str, at: datetime) -> dict:
+            info = modules[slug]
+            for lid in info.lesson_ids:
+                if (user_id, lid) not in lesson_seen:
+                    lesson_seen.add((user_id, lid))
+                    buffers["lesson_views"].append({"id": ids.take("lesson_views"), "user_id": user_id, "lesson_id": lid,
+                                                    "viewed_at": at - timedelta(hours=2)})
+            if rng.random() < 0.1:  # failed once first
+                failed_at = at - timedelta(days=1)
+                attempt(user_id, slug, failed_at - timedelta(minutes=15), failed_at, passed=False)
+            aid = attempt(user_id, slug, at - timedelta(minutes=15), at, passed=True)
+            buffers["module_completions"].append({"id": ids.take("module_completions"), "user_id": user_id,
+                                                  "module_id": info.id, "course_version_id": version_id,
+                                                  "attempt_id": aid, "completed_at": at})
+            return {"slug": slug, "title": info.title, "completed_at": at.isoformat(), "course_version": version_label}
+
+        cert_cycles: dict[tuple[int, str], int] = {}
+        sample_cert: dict | None = None
+
+        def certificate(user: dict, slug: str, issued: datetime, module_list: list[dict]) -> dict:
+            nonlocal sample_cert
+            cert_id, cert_title, _ = certifications[slug]
+            cycle = cert_cycles.get((user["id"], slug), 0) + 1
+            cert_cycles[(user["id"], slug)] = cycle
+            code = secrets.token_urlsafe(20)
+            expires = issued + validity
+            payload = json.dumps({
+                "v": 1, "code": code, "organization": org, "holder": user["full_name"], "certification": slug,
+                "certification_title": cert_title, "course": course_slug, "course_version": version_label,
+                "cycle": cycle, "modules": module_list, "issued_at": issued.isoformat(),
+                "expires_at": expires.isoformat(), "key_id": key.key_id,
+            }, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            row = {"id": ids.take("certificates"), "code": code, "user_id": user["id"], "certification_id": cert_id,
+                   "certification_slug": slug, "course_version_id": version_id, "cycle": cycle,
+                   "holder_name": user["full_name"], "modules": module_list, "issued_at": issued,
+                   "expires_at": expires, "payload": payload, "signature": key.sign(payload), "key_id": key.key_id}
+            buffers["certificates"].append(row)
+            if sample_cert is None and slug == "core":
+                sample_cert = row
+            if rng.random() < 0.003 and issued + timedelta(days=10) < now:
+                buffers["certificate_revocations"].append({
+                    "id": ids.take("certificate_revocations"), "certificate_id": row["id"],
+                    "revoked_at": min(now, issued + timedelta(days=rng.randint(10, 100))),
+                    "revoked_by_id": admin["id"], "reason": "Posted a patient photo without authorization."})
+            return row
+
+        def cycle(user: dict, issued: datetime, platforms: list[str], fresh_only: int | None = None) -> dict | None:
+            """Five core completions ending at `issued`, the core certificate, then platform ones."""
+            uid = user["id"]
+            done = []
+            start = issued - timedelta(days=rng.randint(1, 14))
+            span = (issued - start) / 4
+            for i, slug in enumerate(CORE_ORDER):
+                done.append(complete(uid, slug, issued if i == 4 else start + span * i))
+            core = certificate(user, "core", issued, done)
+            for slug in platforms:
+                at = issued + timedelta(hours=rng.randint(1, 72))
+                if at >= now:
+                    continue
+                certificate(user, slug, at, [complete(uid, slug, at)])
+            return core
+
+        managers_by_id = {m["id"]: m for m in users if m["role"] != "employee"}
+        employees = [u for u in users if u["role"] == "employee"]
+        tenured = [u for u in employees if (now.date() - u["hire_date"]).days >= 400]
+        rng.shuffle(tenured)
+        n_pool = int(len(tenured) * pool_share)
+        cert_pool = {u["id"] for u in tenured[: n_pool // 4]}
+        nocert_pool = {u["id"] for u in tenured[n_pool // 4: n_pool]}
+        open_attempts: dict[str, list[OpenAttempt]] = {"cert": [], "nocert": []}
+        latest_core: dict[int, dict] = {}
+
+        def open_attempt(user: dict, slug: str, pool: str) -> None:
+            info = modules[slug]
+            aid = ids.take("attempts")
+            buffers["attempts"].append({"id": aid, "user_id": user["id"], "module_id": info.id,
+                                        "started_at": now - timedelta(minutes=rng.randint(1, 30))})
+            correct, wrong = [], []
+            for position, qid in enumerate(rng.sample(sorted(info.questions), draw[slug]), start=1):
+                options, right = info.questions[qid]
+                order_ = options[:]
+                rng.shuffle(order_)
+                buffers["attempt_questions"].append({"id": ids.take("attempt_questions"), "attempt_id": aid,
+                                                     "question_id": qid, "position": position,
+                                                     "option_order": order_})
+                correct.append((qid, right))
+                bad = [o for o in options if o not in right][:1]
+                wrong.append((qid, bad if position <= 4 and bad else right))
+            open_attempts[pool].append(OpenAttempt(aid, user["id"], user["email"], slug, correct, wrong, pool))
+
+        for n, user in enumerate(users):
+            uid = user["id"]
+            hired = datetime.combine(user["hire_date"], datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=9)
+            tenure = (now - hired).days
+            buffers["assignments"].append({
+                "id": ids.take("assignments"), "user_id": uid, "certification_slug": "core", "reason": "onboarding",
+                "assigned_at": hired, "due_at": hired + timedelta(days=30), "module_slugs": [],
+                "assigned_by_id": None, "note": "", "dedupe_key": f"onboarding:core:{uid}"})
+            platforms = [p for p, share in PLATFORM_SHARE.items() if rng.random() < share]
+            if tenure < 40:  # a new hire, part way through onboarding
+                for slug in CORE_ORDER[: rng.randint(0, 3)]:
+                    complete(uid, slug, now - timedelta(days=rng.randint(1, max(1, tenure))))
+                flush()
+                continue
+            in_pool = uid in cert_pool or uid in nocert_pool
+            if in_pool:
+                last_issue = now - timedelta(days=rng.randint(336, 360), hours=rng.randint(0, 12))
+            else:
+                last_issue = now - timedelta(days=rng.randint(0, min(tenure - 20, 395)), hours=rng.randint(0, 12))
+            last_issue = min(last_issue, now - timedelta(hours=1))
+            first_possible = hired + timedelta(days=20)
+            n_cycles = 1 + min(2, max(0, (last_issue - first_possible).days // 365))
+            core = None
+            for k in range(n_cycles - 1, -1, -1):
+                issued = last_issue - timedelta(days=365 * k + rng.randint(0, 10) if k else 0)
+                core = cycle(user, max(issued, first_possible), platforms)
+            latest_core[uid] = core
+            if core["expires_at"] - now <= timedelta(days=30):
+                buffers["assignments"].append({
+                    "id": ids.take("assignments"), "user_id": uid, "certification_slug": "core", "reason": "refresher",
+                    "assigned_at": core["expires_at"] - timedelta(days=30), "due_at": core["expires_at"],
+                    "module_slugs": [], "assigned_by_id": None, "note": "Annual refresher",
+                    "dedupe_key": f"refresher:certificate:{core['id']}"})
+            if in_pool:
+                k = 4 if uid in cert_pool else rng.randint(0, 3)
+                for i, slug in enumerate(CORE_ORDER[:k]):
+                    complete(uid, slug, now - timedelta(days=3, hours=-i * 6))
+                open_attempt(user, CORE_ORDER[k], "cert" if uid in cert_pool else "nocert")
+            if rng.random() < 0.01:
+                by = managers_by_id.get(user["manager_id"] or -1, admin)
+                sid = ids.take("rights_suspensions")
+                since = now - timedelta(days=rng.randint(1, 300))
+                buffers["rights_suspensions"].append({
+                    "id": sid, "user_id": uid, "right_slug": rng.choice([None, "post-instagram", "post-facebook"]),
+                    "reason": "Shared a post about a patient visit; under review.", "suspended_by_id": by["id"],
+                    "suspended_at": since})
+                if rng.random() < 0.5:
+                    buffers["rights_suspension_lifts"].append({
+                        "id": ids.take("rights_suspension_lifts"), "suspension_id": sid, "lifted_by_id": by["id"],
+                        "lifted_at": since + timedelta(days=rng.randint(1, 20)) if since + timedelta(days=21) < now
+                        else now, "reason": "Reviewed with the privacy officer."})
+            if n % 2000 == 0:
+                log(f"  history: {n}/{len(users)} people ({time.perf_counter() - started:.1f}s)")
+            flush()
+        flush(force=True)
+
+        # ---- stored PDFs for the download workload, one real render reused --------------------------
+        from app.certificates.pdf import TEMPLATE_VERSION, CertificateDocument, render_certificate_pdf
+
+        holders = [u for u in employees if u["id"] in latest_core and u["id"] not in cert_pool
+                   and u["id"] not in nocert_pool][:400]
+        pdf_holders: list[tuple[str, int]] = []
+        pdf = b""
+        if holders:
+            c = latest_core[holders[0]["id"]]
+            document = CertificateDocument(
+                organization=org, holder_name=c["holder_name"], certification_title=certifications["core"][1],
+                course_title=version_title, course_version=version_label,
+                modules=tuple((m["title"], datetime.fromisoformat(m["completed_at"]).date()) for m in c["modules"]),
+                issued_at=c["issued_at"], expires_at=c["expires_at"], code=c["code"], verify_url=verify_url(c["code"]))
+            pdf = render_certificate_pdf(document)
+            digest = hashlib.sha256(pdf).hexdigest()
+            rows = []
+            for u in holders:
+                cid = latest_core[u["id"]]["id"]
+                rows.append({"certificate_id": cid, "template_version": TEMPLATE_VERSION, "sha256": digest,
+                             "content": pdf})
+                pdf_holders.append((u["email"], cid))
+            with engine.begin() as conn:
+                conn.execute(insert(CertificatePdf.__table__), rows)
+            counts["certificate_pdfs"] = len(rows)
+
+        # ---- sequences (PostgreSQL), token ----------------------------------------------------
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                for name in order:
+                    if name == "submissions":
+                        continue
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                      f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {name}), 1))"))
+                conn.execute(text("ANALYZE"))
+        else:
+            with engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
+        _, secret = create_token(None, "bench", utcnow())
+        db.session.commit()
+        db.session.remove()
+        engine.dispose()
+
+    for pool in open_attempts.values():
+        rng.shuffle(pool)
+    sample = [u["email"] for u in users]
+    rng.shuffle(sample)
+    return SeedResult(
+        people=len(users), admin_email=admin["email"], team_manager_id=bench_manager["id"],
+        team_manager_email=bench_manager["email"], team_size=team_size, api_token=secret, emails=sample[:5000],
+        open_attempts=open_attempts, pdf_holders=pdf_holders, pdf_bytes=len(pdf), counts=counts,
+        seconds=time.perf_counter() - started)

@@ -1,0 +1,137 @@
+"""Every route × every persona, with the expected outcome. A route without an entry fails the test.
+
+Outcomes: "ok" (2xx, or a redirect that is not to the sign-in page), "login" (redirect to sign in),
+or an exact status code. Object routes point at Eli's records (Eli reports to Mona), so the other
+team's employee and manager are tried with someone else's ids.
+"""
+import pytest
+from sqlalchemy import select
+
+from app.accounts.services import deactivate_person
+from app.api.services import create_token, revoke_token
+from app.certificates.models import Certificate
+from app.database import utcnow
+from app.extensions import db
+from app.quizzes.models import Attempt
+from app.rights.services import suspend_rights
+from tests.conftest import csrf_token
+from tests.factories import PASSWORD, certify, make_user
+
+WEB = ("anon", "gone", "emp2", "mgr2", "emp", "mgr", "admin")  # order: those who may change things go last
+L, OK = "login", "ok"
+
+# endpoint: (method, url, {persona: outcome}); "*" is the outcome for every persona not listed.
+ADMIN_ONLY = {"anon": L, "gone": L, "*": 403, "admin": OK}
+SIGNED_IN = {"anon": L, "gone": L, "*": OK}
+ELIS_RECORD = {"anon": L, "gone": L, "emp2": 404, "mgr2": 404, "*": OK}
+MANAGERS = {"anon": L, "gone": L, "emp": 403, "emp2": 403, "admin": 403, "*": OK}
+MANAGERS_AND_ADMINS = {"anon": L, "gone": L, "emp": 403, "emp2": 403, "*": OK}
+PUBLIC = {"*": OK}
+API = {"*": 401, "token": OK}
+
+MATRIX = {
+    "accounts.change_password": ("GET", "/account/password", SIGNED_IN),
+    "accounts.deactivate": ("POST", "/people/{eli}/deactivate", ADMIN_ONLY),
+    "accounts.edit_person": ("GET", "/people/{eli}/edit", ADMIN_ONLY),
+    "accounts.login": ("GET", "/login", PUBLIC),
+    "accounts.logout": ("POST", "/logout", {"*": L}),  # signed out, or sent to sign in
+    "accounts.new_person": ("GET", "/people/new", ADMIN_ONLY),
+    "accounts.people": ("GET", "/people", ADMIN_ONLY),
+    "accounts.reactivate": ("POST", "/people/{eli}/reactivate", ADMIN_ONLY),
+    "accounts.temporary_password": ("POST", "/people/{eli}/temporary-password", ADMIN_ONLY),
+    "api.openapi": ("GET", "/api/v1/openapi.json", PUBLIC),
+    "api.platform_right": ("GET", "/api/v1/people/{eli_email}/posting-rights/instagram", API),
+    "api.posting_rights": ("GET", "/api/v1/people/{eli_email}/posting-rights", API),
+    "api_tokens.revoke": ("POST", "/api-tokens/{token}/revoke", ADMIN_ONLY),
+    "api_tokens.tokens": ("GET", "/api-tokens", ADMIN_ONLY),
+    "certificates.detail": ("GET", "/certificates/{cert}", ELIS_RECORD),
+    "certificates.download": ("GET", "/certificates/{cert}/pdf", ELIS_RECORD),
+    "certificates.public_key_jwk": ("GET", "/certificates/public-key.json", PUBLIC),
+    "certificates.public_key_pem": ("GET", "/certificates/public-key.pem", PUBLIC),
+    "certificates.revoke": ("POST", "/certificates/{cert}/revoke", {**ADMIN_ONLY, "admin": 400}),
+    "certificates.verify_json": ("GET", "/verify/{code}.json", PUBLIC),
+    "certificates.verify_page": ("GET", "/verify/{code}", PUBLIC),
+    "courses.lesson": ("GET", "/learn/test-course/privacy/photos", SIGNED_IN),
+    "courses.module": ("GET", "/learn/test-course/privacy/", SIGNED_IN),
+    "courses.my_training": ("GET", "/", SIGNED_IN),
+    "quizzes.attempt": ("GET", "/attempts/{attempt}", ELIS_RECORD),
+    "quizzes.start": ("POST", "/learn/test-course/privacy/quiz", SIGNED_IN),
+    "reports.audit_pdf": ("GET", "/reports/audit.pdf", MANAGERS_AND_ADMINS),
+    "reports.new_hires": ("GET", "/reports/new-hires", MANAGERS_AND_ADMINS),
+    "reports.organization": ("GET", "/organization", ADMIN_ONLY),
+    "reports.organization_csv": ("GET", "/organization.csv", ADMIN_ONLY),
+    "reports.person": ("GET", "/people/{eli}", ELIS_RECORD),
+    "reports.team": ("GET", "/team", MANAGERS),
+    "reports.team_csv": ("GET", "/team.csv", MANAGERS),
+    "rights.lift": ("POST", "/suspensions/{suspension}/lift", {**ELIS_RECORD, "emp": 403}),
+    "rights.my_rights": ("GET", "/rights", SIGNED_IN),
+    "rights.person_rights": ("GET", "/people/{eli}/rights", ELIS_RECORD),
+    "rights.suspend": ("POST", "/people/{eli}/rights/suspend", {**ELIS_RECORD, "emp": 403, "mgr": 400, "admin": 400}),
+    "rights.team_rights": ("GET", "/team/rights", MANAGERS),
+    "staff.import_people": ("GET", "/people/import", ADMIN_ONLY),
+}
+UNCHECKED = {"static"}  # files only
+
+
+def test_every_route_has_an_entry(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - UNCHECKED
+    assert endpoints - set(MATRIX) == set(), "add these routes to the authorization matrix"
+    assert set(MATRIX) - endpoints == set(), "these matrix entries name routes that no longer exist"
+
+
+@pytest.fixture
+def world(app, course, people):
+    certify(people.employee, utcnow(), platforms=())
+    certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == people.employee.id).limit(1))
+    attempt = db.session.scalar(select(Attempt).where(Attempt.user_id == people.employee.id).limit(1))
+    suspension = suspend_rights(people.manager, people.employee, None, "Matrix test suspension", utcnow())
+    token, secret = create_token(people.admin, "matrix", utcnow())
+    revoked, revoked_secret = create_token(people.admin, "matrix-revoked", utcnow())
+    revoke_token(people.admin, revoked, utcnow())
+    gone = make_user("Gail Gone", manager=people.manager)
+    db.session.commit()
+    clients = {"anon": app.test_client(), "token": app.test_client(), "revoked": app.test_client()}
+    for name, person in [("emp", people.employee), ("emp2", people.other_employee), ("mgr", people.manager),
+                         ("mgr2", people.other_manager), ("admin", people.admin), ("gone", gone)]:
+        c = app.test_client()
+        response = c.post("/login", data={"email": person.email, "password": PASSWORD, "csrf_token": csrf_token(c)})
+        assert response.status_code == 302
+        clients[name] = c
+    deactivate_person(people.admin, gone, utcnow())  # signed in a moment ago, deactivated now
+    db.session.commit()
+    ids = {"eli": people.employee.id, "eli_email": people.employee.email, "cert": certificate.id,
+           "code": certificate.code, "attempt": attempt.id, "suspension": suspension.id, "token": token.id}
+    headers = {"token": {"Authorization": f"Bearer {secret}"}, "revoked": {"Authorization": f"Bearer {revoked_secret}"}}
+    return clients, ids, headers
+
+
+def outcome(response) -> object:
+    if response.status_code in (301, 302, 303) and "/login" in response.headers.get("Location", ""):
+        return L
+    if response.status_code < 400:
+        return OK
+    return response.status_code
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_route_for_every_persona(world, endpoint):
+    clients, ids, headers = world
+    method, url, expected = MATRIX[endpoint]
+    url = url.format(**ids)
+    is_api = url.startswith("/api/")
+    personas = WEB + ("token", "revoked")
+    got, want = {}, {}
+    for persona in personas:
+        client = clients[persona]
+        if persona in ("token", "revoked"):
+            # Tokens only count on the API; on web pages the visitor is anonymous.
+            want[persona] = expected.get(persona, expected.get("*")) if is_api else expected.get("anon", expected["*"])
+        else:
+            want[persona] = expected.get(persona, expected["*"])
+        if method == "GET":
+            response = client.get(url, headers=headers.get(persona, {}))
+        else:
+            token = csrf_token(client, "/login")
+            response = client.post(url, data={"csrf_token": token}, headers=headers.get(persona, {}))
+        got[persona] = outcome(response)
+    assert got == want

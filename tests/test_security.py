@@ -1,0 +1,104 @@
+"""Security: throttling, headers, cookies, errors, and the bad inputs an attacker tries."""
+import uuid
+
+import pytest
+
+from tests.conftest import another_app, csrf_token
+from tests.factories import PASSWORD
+
+
+def failed_login(client, email="eli@test-health.example"):
+    if not hasattr(client, "login_token"):
+        client.login_token = csrf_token(client)
+    return client.post("/login", data={"email": email, "password": "not the password",
+                                       "csrf_token": client.login_token})
+
+
+def test_account_is_throttled_after_ten_failures(client, people):
+    statuses = [failed_login(client).status_code for _ in range(11)]
+    assert statuses[:10] == [400] * 10 and statuses[10] == 429
+    # Even the right password is refused while the account is throttled.
+    response = client.post("/login", data={"email": people.employee.email, "password": PASSWORD,
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 429
+
+
+def test_successful_logins_do_not_use_up_the_allowance(client, people, login):
+    for _ in range(12):
+        login(people.employee)
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+def test_101_failures_across_two_workers_are_throttled_per_address(database_url, tmp_path, people):
+    """Two app instances (as two gunicorn workers) share the limit through Redis."""
+    prefix = f"postready-test-{uuid.uuid4().hex}"
+    workers = [another_app(database_url, tmp_path, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379",
+                           RATELIMIT_KEY_PREFIX=prefix) for _ in range(2)]
+    clients = [w.test_client() for w in workers]
+    statuses = []
+    for i in range(101):
+        c = clients[i % 2]
+        # A different account each time: only the per-address limit can stop this.
+        statuses.append(failed_login(c, f"nobody{i}@test-health.example").status_code)
+    assert statuses[:100] == [400] * 100
+    assert statuses[100] == 429
+
+
+def test_security_headers_on_every_response(client, people):
+    for path in ["/login", "/verify/unknown-code-aaaaaaaaaaaaaaaa", "/static/css/app.css", "/api/v1/openapi.json"]:
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_no_inline_script_or_style_in_pages(client, course, people, login):
+    login(people.admin)
+    for path in ["/", "/people", "/organization", "/api-tokens", "/rights"]:
+        html = client.get(path).text
+        assert "<script>" not in html and " style=" not in html and "onclick" not in html.lower()
+
+
+def test_session_cookie_flags(database_url, tmp_path, people):
+    app = another_app(database_url, tmp_path, SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    response = client.post("/login", data={"email": people.employee.email, "password": PASSWORD,
+                                           "csrf_token": csrf_token(client)})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_errors_show_no_stack_trace_or_sql(app, client, people, login):
+    @app.get("/explode-for-test")
+    def explode():
+        from sqlalchemy import text
+
+        from app.extensions import db
+
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    login(people.employee)
+    response = client.get("/explode-for-test")
+    assert response.status_code == 500
+    assert "no_such_table" not in response.text and "Traceback" not in response.text
+    assert "Something went wrong on our side" in response.text
+    api = client.get("/api/v1/people/x/posting-rights")
+    assert api.is_json and api.json["error"]["status"] == 401
+
+
+@pytest.mark.parametrize("path", ["/nope", "/attempts/999999", "/certificates/999999", "/people/999999"])
+def test_not_found_pages_are_clear(client, people, login, path):
+    login(people.admin)
+    response = client.get(path)
+    assert response.status_code == 404 and "We could not find that page." in response.text
+
+
+def test_form_with_foreign_csrf_token_is_refused(app, client, people, login):
+    other = app.test_client()
+    foreign = csrf_token(other)
+    login(people.admin)
+    response = client.post("/api-tokens", data={"name": "x", "csrf_token": foreign})
+    assert response.status_code == 400 and "form expired" in response.text
