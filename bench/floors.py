@@ -59,7 +59,7 @@ def make_engine(url: str):
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("bench_write") else "BEGIN")
     return engine
 
 
@@ -78,8 +78,7 @@ def team_rows(conn, manager_id: int, now: datetime) -> list[list[str]]:
 def create_app(url: str | None = None) -> Flask:
     url = url or os.environ["DATABASE_URL"]
     engine = make_engine(url)
-    with engine.connect() as conn:
-        conn.info["write"] = True
+    with engine.connect().execution_options(bench_write=True) as conn:
         with conn.begin():
             conn.execute(text("CREATE TABLE IF NOT EXISTS bench_floor_writes "
                               "(id INTEGER PRIMARY KEY, note VARCHAR(100) NOT NULL, created_at VARCHAR(40) NOT NULL)"
@@ -107,8 +106,7 @@ def create_app(url: str | None = None) -> Flask:
     def insert_one():
         note = request.form.get("note", "")[:100]
         now = datetime.now(timezone.utc)
-        with engine.connect() as conn:
-            conn.info["write"] = True
+        with engine.connect().execution_options(bench_write=True) as conn:
             with conn.begin():
                 new_id = conn.execute(text("INSERT INTO bench_floor_writes (note, created_at) VALUES (:n, :t) "
                                            "RETURNING id"),

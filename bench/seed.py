@@ -25,6 +25,7 @@ The shape, for N people:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import random
 import secrets
@@ -96,14 +97,87 @@ class SeedResult:
     seconds: float = 0.0
 
 
-class Ids:
-    def __init__(self):
-        self.next: dict[str, int] = {}
+# Column order of the rows each table's buffer holds (tuples, values already in the driver's form).
+COLUMNS = {
+    "departments": ("id", "name"),
+    "users": ("id", "email", "full_name", "role", "manager_id", "department_id", "hire_date", "active",
+              "password_hash", "must_change_password", "session_token", "created_at", "deactivated_at"),
+    "attempts": ("id", "user_id", "module_id", "started_at"),
+    "attempt_questions": ("id", "attempt_id", "question_id", "position", "option_order"),
+    "submissions": ("attempt_id", "submitted_at", "correct_count", "question_count", "score_percent", "pass_mark",
+                    "passed"),
+    "answers": ("id", "attempt_id", "attempt_question_id", "option_id"),
+    "module_completions": ("id", "user_id", "module_id", "course_version_id", "attempt_id", "completed_at"),
+    "lesson_views": ("id", "user_id", "lesson_id", "viewed_at"),
+    "certificates": ("id", "code", "user_id", "certification_id", "certification_slug", "course_version_id", "cycle",
+                     "holder_name", "modules", "issued_at", "expires_at", "payload", "signature", "key_id"),
+    "certificate_revocations": ("id", "certificate_id", "revoked_at", "revoked_by_id", "reason"),
+    "certificate_pdfs": ("certificate_id", "template_version", "sha256", "content"),
+    "rights_suspensions": ("id", "user_id", "right_slug", "reason", "suspended_by_id", "suspended_at"),
+    "rights_suspension_lifts": ("id", "suspension_id", "lifted_by_id", "lifted_at", "reason"),
+    "assignments": ("id", "user_id", "certification_slug", "reason", "assigned_at", "due_at", "module_slugs",
+                    "assigned_by_id", "note", "dedupe_key"),
+}
 
-    def take(self, table: str) -> int:
-        value = self.next.get(table, 1)
-        self.next[table] = value + 1
-        return value
+
+class Converter:
+    """Python values in the form the app's column types store them (UTCDateTime, JSON, Boolean, Date).
+
+    SQLite: UTC timestamps as naive text with microseconds, exactly as SQLAlchemy's
+    DateTime writes them (so text comparisons in queries stay right); PostgreSQL:
+    aware datetimes. JSON as text on both.
+    """
+
+    def __init__(self, dialect: str):
+        self.sqlite = dialect == "sqlite"
+
+    def ts(self, value: datetime | None):
+        if value is None or not self.sqlite:
+            return value
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def day(self, value: date | None):
+        return value.isoformat() if (value is not None and self.sqlite) else value
+
+    def js(self, value) -> str:
+        return json.dumps(value, separators=(", ", ": "), ensure_ascii=False)
+
+    def flag(self, value: bool):
+        return int(value) if self.sqlite else value
+
+
+class BulkSink:
+    """Buffers rows per table; flushes them in foreign-key order, in one transaction per flush.
+
+    SQLite: one INSERT run with the driver's executemany (no per-row bind
+    processing: values are converted once, when the row is made). PostgreSQL: COPY ... FROM STDIN (executemany over the
+    network is ~30k rows/s; COPY is ten times that).
+    """
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.cv = Converter(engine.dialect.name)
+        self.buffers: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
+        self.counts: dict[str, int] = {name: 0 for name in COLUMNS}
+
+    def flush(self, force: bool = False) -> None:
+        if not force and sum(map(len, self.buffers.values())) < FLUSH_ROWS:
+            return
+        with self.engine.begin() as conn:
+            for name, columns in COLUMNS.items():
+                rows = self.buffers[name]
+                if not rows:
+                    continue
+                if self.cv.sqlite:
+                    sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+                    conn.exec_driver_sql(sql, rows)
+                else:
+                    raw = conn.connection.driver_connection
+                    with raw.cursor().copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                self.counts[name] += len(rows)
+                rows.clear()
 
 
 def _ascii(text_: str) -> str:
@@ -164,55 +238,31 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
         password_hash = hash_password(PASSWORD)
 
         engine = db.engine
-        tables = {
-            "departments": Department.__table__, "users": User.__table__, "attempts": Attempt.__table__,
-            "attempt_questions": AttemptQuestion.__table__, "submissions": Submission.__table__,
-            "answers": Answer.__table__, "module_completions": ModuleCompletion.__table__,
-            "lesson_views": LessonView.__table__, "certificates": Certificate.__table__,
-            "certificate_revocations": CertificateRevocation.__table__,
-            "rights_suspensions": RightsSuspension.__table__,
-            "rights_suspension_lifts": RightsSuspensionLift.__table__, "assignments": Assignment.__table__,
-        }
-        order = list(tables)
-        buffers: dict[str, list[dict]] = {name: [] for name in order}
-        counts: dict[str, int] = {name: 0 for name in order}
+        sink = BulkSink(engine)
+        cv = sink.cv
+        ids = {name: itertools.count(1) for name in COLUMNS}
+        buffers = sink.buffers
 
         def flush(force: bool = False) -> None:
-            if not force and sum(len(b) for b in buffers.values()) < FLUSH_ROWS:
-                return
-            with engine.begin() as conn:
-                for name in order:
-                    rows = buffers[name]
-                    if rows:
-                        conn.execute(insert(tables[name]), rows)
-                        counts[name] += len(rows)
-                        rows.clear()
-
-        ids = Ids()
+            sink.flush(force)
 
         # ---- people ------------------------------------------------------------------------
         n_depts = max(1, min(len(DEPARTMENTS), people // 400))
         dept_ids = []
         for name in DEPARTMENTS[:n_depts]:
-            did = ids.take("departments")
+            did = next(ids["departments"])
             dept_ids.append(did)
-            buffers["departments"].append({"id": did, "name": name})
+            buffers["departments"].append((did, name))
 
         users: list[dict] = []
 
         def add_user(role: str, manager_id: int | None, dept: int | None, hire: date) -> dict:
-            uid = ids.take("users")
+            uid = next(ids["users"])
             first, last = rng.choice(FIRST), rng.choice(LAST)
-            email = f"{_ascii(first)}.{_ascii(last)}.{uid}@{DOMAIN}"
-            row = {
-                "id": uid, "email": email, "full_name": f"{first} {last}", "role": role, "manager_id": manager_id,
-                "department_id": dept, "hire_date": hire, "active": True, "password_hash": password_hash,
-                "must_change_password": False, "session_token": secrets.token_urlsafe(24),
-                "created_at": datetime.combine(hire, datetime.min.time(), tzinfo=timezone.utc),
-                "deactivated_at": None,
-            }
-            users.append(row)
-            return row
+            users.append({"id": uid, "email": f"{_ascii(first)}.{_ascii(last)}.{uid}@{DOMAIN}",
+                          "full_name": f"{first} {last}", "role": role, "manager_id": manager_id,
+                          "department_id": dept, "hire_date": hire})
+            return users[-1]
 
         def hire_date(min_days: int = 20, max_days: int = 2200) -> date:
             return (now - timedelta(days=rng.randint(min_days, max_days))).date()
@@ -238,67 +288,67 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
                 team_managers.append((mgr, team))
         bench_manager, team_size = next(((m, t) for m, t in team_managers if t == TEAM_SIZE),
                                         max(team_managers, key=lambda mt: mt[1]) if team_managers else (admin, 0))
-        buffers["users"].extend(users)
+        for u in users:
+            created = datetime.combine(u["hire_date"], datetime.min.time(), tzinfo=timezone.utc)
+            buffers["users"].append((u["id"], u["email"], u["full_name"], u["role"], u["manager_id"],
+                                     u["department_id"], cv.day(u["hire_date"]), cv.flag(True), password_hash,
+                                     cv.flag(False), secrets.token_urlsafe(24), cv.ts(created), None))
         flush(force=True)
         log(f"  {len(users)} people in {n_depts} departments ({time.perf_counter() - started:.1f}s)")
 
         # ---- history -------------------------------------------------------------------------
         lesson_seen: set[tuple[int, int]] = set()
+        # A few shuffled option orders per question, drawn from at random (shuffling each time is slow).
+        orders = {qid: [cv.js(rng.sample(opts, len(opts))) for _ in range(6)]
+                  for info in modules.values() for qid, (opts, _) in info.questions.items()}
+        question_ids = {slug: sorted(info.questions) for slug, info in modules.items()}
+        passed_flag, failed_flag = cv.flag(True), cv.flag(False)
 
         def attempt(user_id: int, slug: str, started: datetime, submitted: datetime | None, passed: bool) -> int:
             info = modules[slug]
-            aid = ids.take("attempts")
-            buffers["attempts"].append({"id": aid, "user_id": user_id, "module_id": info.id, "started_at": started})
-            drawn = rng.sample(sorted(info.questions), draw[slug])
+            aid = next(ids["attempts"])
+            buffers["attempts"].append((aid, user_id, info.id, cv.ts(started)))
             wrong_left = 0 if passed else 4
             correct = 0
+            drawn = rng.sample(question_ids[slug], draw[slug])
+            aq_rows, answer_rows = buffers["attempt_questions"], buffers["answers"]
             for position, qid in enumerate(drawn, start=1):
+                aqid = next(ids["attempt_questions"])
+                aq_rows.append((aqid, aid, qid, position, orders[qid][position % 6]))
                 options, right = info.questions[qid]
-                order_ = options[:]
-                rng.shuffle(order_)
-                aqid = ids.take("attempt_questions")
-                buffers["attempt_questions"].append({"id": aqid, "attempt_id": aid, "question_id": qid,
-                                                     "position": position, "option_order": order_})
-                if submitted is None:
-                    continue
                 chosen = right
                 if wrong_left and len(options) > len(right):
                     chosen = [next(o for o in options if o not in right)]
                     wrong_left -= 1
                 else:
                     correct += 1
-                for oid in sorted(chosen):
-                    buffers["answers"].append({"id": ids.take("answers"), "attempt_id": aid,
-                                               "attempt_question_id": aqid, "option_id": oid})
-            if submitted is not None:
-                count = len(drawn)
-                buffers["submissions"].append({
-                    "attempt_id": aid, "submitted_at": submitted, "correct_count": correct, "question_count": count,
-                    "score_percent": correct * 100 // count, "pass_mark": pass_mark,
-                    "passed": correct * 100 >= pass_mark * count})
+                for oid in chosen:
+                    answer_rows.append((next(ids["answers"]), aid, aqid, oid))
+            count = len(drawn)
+            ok = correct * 100 >= pass_mark * count
+            buffers["submissions"].append((aid, cv.ts(submitted), correct, count, correct * 100 // count, pass_mark,
+                                           passed_flag if ok else failed_flag))
             return aid
 
         def complete(user_id: int, slug: str, at: datetime) -> dict:
             info = modules[slug]
+            seen = cv.ts(at - timedelta(hours=2))
             for lid in info.lesson_ids:
                 if (user_id, lid) not in lesson_seen:
                     lesson_seen.add((user_id, lid))
-                    buffers["lesson_views"].append({"id": ids.take("lesson_views"), "user_id": user_id, "lesson_id": lid,
-                                                    "viewed_at": at - timedelta(hours=2)})
+                    buffers["lesson_views"].append((next(ids["lesson_views"]), user_id, lid, seen))
             if rng.random() < 0.1:  # failed once first
                 failed_at = at - timedelta(days=1)
                 attempt(user_id, slug, failed_at - timedelta(minutes=15), failed_at, passed=False)
             aid = attempt(user_id, slug, at - timedelta(minutes=15), at, passed=True)
-            buffers["module_completions"].append({"id": ids.take("module_completions"), "user_id": user_id,
-                                                  "module_id": info.id, "course_version_id": version_id,
-                                                  "attempt_id": aid, "completed_at": at})
+            buffers["module_completions"].append((next(ids["module_completions"]), user_id, info.id, version_id, aid,
+                                                  cv.ts(at)))
             return {"slug": slug, "title": info.title, "completed_at": at.isoformat(), "course_version": version_label}
 
         cert_cycles: dict[tuple[int, str], int] = {}
-        sample_cert: dict | None = None
+        key_id = key.key_id
 
         def certificate(user: dict, slug: str, issued: datetime, module_list: list[dict]) -> dict:
-            nonlocal sample_cert
             cert_id, cert_title, _ = certifications[slug]
             cycle = cert_cycles.get((user["id"], slug), 0) + 1
             cert_cycles[(user["id"], slug)] = cycle
@@ -308,23 +358,21 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
                 "v": 1, "code": code, "organization": org, "holder": user["full_name"], "certification": slug,
                 "certification_title": cert_title, "course": course_slug, "course_version": version_label,
                 "cycle": cycle, "modules": module_list, "issued_at": issued.isoformat(),
-                "expires_at": expires.isoformat(), "key_id": key.key_id,
+                "expires_at": expires.isoformat(), "key_id": key_id,
             }, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-            row = {"id": ids.take("certificates"), "code": code, "user_id": user["id"], "certification_id": cert_id,
-                   "certification_slug": slug, "course_version_id": version_id, "cycle": cycle,
-                   "holder_name": user["full_name"], "modules": module_list, "issued_at": issued,
-                   "expires_at": expires, "payload": payload, "signature": key.sign(payload), "key_id": key.key_id}
-            buffers["certificates"].append(row)
-            if sample_cert is None and slug == "core":
-                sample_cert = row
+            row = {"id": next(ids["certificates"]), "code": code, "holder_name": user["full_name"],
+                   "modules": module_list, "issued_at": issued, "expires_at": expires}
+            buffers["certificates"].append((row["id"], code, user["id"], cert_id, slug, version_id, cycle,
+                                            user["full_name"], cv.js(module_list), cv.ts(issued), cv.ts(expires),
+                                            payload, key.sign(payload), key_id))
             if rng.random() < 0.003 and issued + timedelta(days=10) < now:
-                buffers["certificate_revocations"].append({
-                    "id": ids.take("certificate_revocations"), "certificate_id": row["id"],
-                    "revoked_at": min(now, issued + timedelta(days=rng.randint(10, 100))),
-                    "revoked_by_id": admin["id"], "reason": "Posted a patient photo without authorization."})
+                buffers["certificate_revocations"].append((
+                    next(ids["certificate_revocations"]), row["id"],
+                    cv.ts(min(now, issued + timedelta(days=rng.randint(10, 100)))), admin["id"],
+                    "Posted a patient photo without authorization."))
             return row
 
-        def cycle(user: dict, issued: datetime, platforms: list[str], fresh_only: int | None = None) -> dict | None:
+        def cycle(user: dict, issued: datetime, platforms: list[str]) -> dict:
             """Five core completions ending at `issued`, the core certificate, then platform ones."""
             uid = user["id"]
             done = []
@@ -352,17 +400,13 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
 
         def open_attempt(user: dict, slug: str, pool: str) -> None:
             info = modules[slug]
-            aid = ids.take("attempts")
-            buffers["attempts"].append({"id": aid, "user_id": user["id"], "module_id": info.id,
-                                        "started_at": now - timedelta(minutes=rng.randint(1, 30))})
+            aid = next(ids["attempts"])
+            buffers["attempts"].append((aid, user["id"], info.id, cv.ts(now - timedelta(minutes=rng.randint(1, 30)))))
             correct, wrong = [], []
-            for position, qid in enumerate(rng.sample(sorted(info.questions), draw[slug]), start=1):
+            for position, qid in enumerate(rng.sample(question_ids[slug], draw[slug]), start=1):
                 options, right = info.questions[qid]
-                order_ = options[:]
-                rng.shuffle(order_)
-                buffers["attempt_questions"].append({"id": ids.take("attempt_questions"), "attempt_id": aid,
-                                                     "question_id": qid, "position": position,
-                                                     "option_order": order_})
+                buffers["attempt_questions"].append((next(ids["attempt_questions"]), aid, qid, position,
+                                                     cv.js(rng.sample(options, len(options)))))
                 correct.append((qid, right))
                 bad = [o for o in options if o not in right][:1]
                 wrong.append((qid, bad if position <= 4 and bad else right))
@@ -372,10 +416,9 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
             uid = user["id"]
             hired = datetime.combine(user["hire_date"], datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=9)
             tenure = (now - hired).days
-            buffers["assignments"].append({
-                "id": ids.take("assignments"), "user_id": uid, "certification_slug": "core", "reason": "onboarding",
-                "assigned_at": hired, "due_at": hired + timedelta(days=30), "module_slugs": [],
-                "assigned_by_id": None, "note": "", "dedupe_key": f"onboarding:core:{uid}"})
+            buffers["assignments"].append((next(ids["assignments"]), uid, "core", "onboarding", cv.ts(hired),
+                                           cv.ts(hired + timedelta(days=30)), cv.js([]), None, "",
+                                           f"onboarding:core:{uid}"))
             platforms = [p for p, share in PLATFORM_SHARE.items() if rng.random() < share]
             if tenure < 40:  # a new hire, part way through onboarding
                 for slug in CORE_ORDER[: rng.randint(0, 3)]:
@@ -396,11 +439,10 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
                 core = cycle(user, max(issued, first_possible), platforms)
             latest_core[uid] = core
             if core["expires_at"] - now <= timedelta(days=30):
-                buffers["assignments"].append({
-                    "id": ids.take("assignments"), "user_id": uid, "certification_slug": "core", "reason": "refresher",
-                    "assigned_at": core["expires_at"] - timedelta(days=30), "due_at": core["expires_at"],
-                    "module_slugs": [], "assigned_by_id": None, "note": "Annual refresher",
-                    "dedupe_key": f"refresher:certificate:{core['id']}"})
+                buffers["assignments"].append((
+                    next(ids["assignments"]), uid, "core", "refresher", cv.ts(core["expires_at"] - timedelta(days=30)),
+                    cv.ts(core["expires_at"]), cv.js([]), None, "Annual refresher",
+                    f"refresher:certificate:{core['id']}"))
             if in_pool:
                 k = 4 if uid in cert_pool else rng.randint(0, 3)
                 for i, slug in enumerate(CORE_ORDER[:k]):
@@ -408,21 +450,20 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
                 open_attempt(user, CORE_ORDER[k], "cert" if uid in cert_pool else "nocert")
             if rng.random() < 0.01:
                 by = managers_by_id.get(user["manager_id"] or -1, admin)
-                sid = ids.take("rights_suspensions")
+                sid = next(ids["rights_suspensions"])
                 since = now - timedelta(days=rng.randint(1, 300))
-                buffers["rights_suspensions"].append({
-                    "id": sid, "user_id": uid, "right_slug": rng.choice([None, "post-instagram", "post-facebook"]),
-                    "reason": "Shared a post about a patient visit; under review.", "suspended_by_id": by["id"],
-                    "suspended_at": since})
+                buffers["rights_suspensions"].append((
+                    sid, uid, rng.choice([None, "post-instagram", "post-facebook"]),
+                    "Shared a post about a patient visit; under review.", by["id"], cv.ts(since)))
                 if rng.random() < 0.5:
-                    buffers["rights_suspension_lifts"].append({
-                        "id": ids.take("rights_suspension_lifts"), "suspension_id": sid, "lifted_by_id": by["id"],
-                        "lifted_at": since + timedelta(days=rng.randint(1, 20)) if since + timedelta(days=21) < now
-                        else now, "reason": "Reviewed with the privacy officer."})
-            if n % 2000 == 0:
+                    buffers["rights_suspension_lifts"].append((
+                        next(ids["rights_suspension_lifts"]), sid, by["id"],
+                        cv.ts(min(now, since + timedelta(days=rng.randint(1, 20)))), "Reviewed with the privacy officer."))
+            if n % 5000 == 0 and n:
                 log(f"  history: {n}/{len(users)} people ({time.perf_counter() - started:.1f}s)")
             flush()
         flush(force=True)
+        counts = dict(sink.counts)
 
         # ---- stored PDFs for the download workload, one real render reused --------------------------
         from app.certificates.pdf import TEMPLATE_VERSION, CertificateDocument, render_certificate_pdf
@@ -440,21 +481,18 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
                 issued_at=c["issued_at"], expires_at=c["expires_at"], code=c["code"], verify_url=verify_url(c["code"]))
             pdf = render_certificate_pdf(document)
             digest = hashlib.sha256(pdf).hexdigest()
-            rows = []
             for u in holders:
                 cid = latest_core[u["id"]]["id"]
-                rows.append({"certificate_id": cid, "template_version": TEMPLATE_VERSION, "sha256": digest,
-                             "content": pdf})
+                buffers["certificate_pdfs"].append((cid, TEMPLATE_VERSION, digest, pdf))
                 pdf_holders.append((u["email"], cid))
-            with engine.begin() as conn:
-                conn.execute(insert(CertificatePdf.__table__), rows)
-            counts["certificate_pdfs"] = len(rows)
+            flush(force=True)
+            counts["certificate_pdfs"] = sink.counts["certificate_pdfs"]
 
         # ---- sequences (PostgreSQL), token ----------------------------------------------------
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
-                for name in order:
-                    if name == "submissions":
+                for name in COLUMNS:
+                    if "id" not in COLUMNS[name]:
                         continue
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                       f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {name}), 1))"))

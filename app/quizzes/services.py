@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.accounts.models import User
 from app.audit.services import record
 from app.certificates.services import issue_earned_certificates
 from app.courses.models import Module, ModuleCompletion, Question
@@ -122,6 +123,9 @@ def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]
     """
     if attempt.user_id != user.id:
         raise NotYourAttempt("This attempt belongs to someone else.")
+    # One submission per person at a time: two modules passed at the same moment
+    # must both be seen by whichever submission decides the certificate.
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if attempt.submission is not None:
         raise AlreadySubmitted()
     keys = attempt_keys(attempt)

@@ -58,7 +58,9 @@ _OVERFLOW = """() => {
   const width = window.innerWidth;
   const offenders = [];
   for (const el of document.body.querySelectorAll('*')) {
-    if (el.closest('.table-scroll, .visually-hidden, .skip-link')) continue;
+    if (el.closest('.skip-link')) continue;
+    const position = getComputedStyle(el).position;
+    if (el.closest('.table-scroll') && position !== 'absolute' && position !== 'fixed') continue;
     const box = el.getBoundingClientRect();
     if (box.width && box.right > width + 1) {
       offenders.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +

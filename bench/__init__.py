@@ -1,0 +1,1 @@
+"""PostReady benchmark: python -m bench (see README.md)."""

@@ -1,0 +1,481 @@
+"""python -m bench: seed a synthetic organisation, serve PostReady and the floors, load both, write a report.
+
+See bench/README.md. Every figure is a ratio to a floor measured in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import shlex
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import requests
+
+from bench import facts as machine
+from bench.load import Request, WrkResult, run_wrk
+from bench.report import write_report
+from bench.server import REPO, Gunicorn
+from bench.sessions import USER_AGENT, headers, login, login_many
+
+PLATFORMS = ["facebook", "instagram", "linkedin", "youtube", "tiktok"]
+MIX = ["cert"] * 6 + ["nocert"] * 11 + ["fail"] * 3  # refresher week: 30% earn a certificate, 15% fail
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# ---- database ------------------------------------------------------------------------------------
+
+class Database:
+    """A fresh database for this run: a SQLite file in the work dir, or bench_<pid> on a PostgreSQL server."""
+
+    def __init__(self, url: str | None, workdir: Path, keep: bool):
+        self.keep, self.pg_name, self.admin_url = keep, None, None
+        if not url:
+            self.url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        elif url.startswith("postgresql"):
+            import psycopg
+            from sqlalchemy.engine import make_url
+
+            parsed = make_url(url)
+            self.pg_name = f"bench_{os.getpid()}"
+            self.admin_url = parsed.set(drivername="postgresql", database=parsed.database or "postgres")
+            with psycopg.connect(self.admin_url.render_as_string(hide_password=False), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}"')
+                conn.execute(f'CREATE DATABASE "{self.pg_name}"')
+            self.url = parsed.set(database=self.pg_name).render_as_string(hide_password=False)
+        else:
+            self.url = url
+        self.kind = "postgresql" if self.url.startswith("postgresql") else "sqlite"
+
+    def cleanup(self) -> None:
+        if self.pg_name and not self.keep:
+            import psycopg
+
+            with psycopg.connect(self.admin_url.render_as_string(hide_password=False), autocommit=True) as conn:
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                             (self.pg_name,))
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}"')
+
+
+# ---- results --------------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    label: str
+    connections: int | None
+    app: WrkResult | dict
+    floor: WrkResult | dict
+    ratio: float
+    passed: bool | None
+    note: str = ""
+
+
+@dataclass
+class Workload:
+    key: str
+    title: str
+    floor: str
+    target: str
+    kind: str          # "throughput" (app/floor >= target), "time" or "p99" (app/floor <= target), "info"
+    threshold: float | None
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, label: str, connections: int | None, app, floor, note: str = "") -> Row:
+        if self.kind == "throughput":
+            ratio = app.rps / floor.rps if floor.rps else 0.0
+        elif self.kind == "p99":
+            ratio = app.p99_ms / floor.p99_ms if floor.p99_ms else 0.0
+        else:
+            ratio = app["seconds"] / floor["seconds"] if floor["seconds"] else 0.0
+        passed = None
+        if self.threshold is not None:
+            passed = ratio >= self.threshold if self.kind == "throughput" else ratio <= self.threshold
+            if isinstance(app, WrkResult) and (app.wraps or app.non_2xx_3xx):
+                note = (note + " " if note else "") + f"{app.non_2xx_3xx} non-2xx/3xx responses"
+        row = Row(label, connections, app, floor, ratio, passed, note)
+        self.rows.append(row)
+        mark = {True: "PASS", False: "MISS", None: ""}[passed]
+        log(f"    {self.key} {label} c={connections}: ratio {ratio:.2f} {mark} {note}")
+        return row
+
+
+# ---- quiz pools -------------------------------------------------------------------------------------
+
+class Pool:
+    """Open attempts, each submitted at most once; a cursor marks what has been used."""
+
+    def __init__(self, attempts):
+        self.attempts, self.cursor = attempts, 0
+
+    def available(self) -> int:
+        return len(self.attempts) - self.cursor
+
+
+class Bench:
+    def __init__(self, args, db: Database, workdir: Path):
+        self.args, self.db, self.workdir = args, db, workdir
+        self.sessions: dict[str, tuple[str, str]] = {}
+        self.workloads: list[Workload] = []
+        self.rng = random.Random(7)
+
+    # -- helpers --
+    def wrk(self, server: Gunicorn, reqs: list[Request], c: int, name: str, statuses: bool = False,
+            seconds: float | None = None) -> WrkResult:
+        result = run_wrk(server.base_url, reqs, c, seconds or self.args.seconds, self.workdir, name,
+                         threads=self.args.threads, statuses=statuses)
+        log(f"      {name:<28} c={c:<3} {result.rps:9.1f} req/s  p50 {result.p50_ms:8.2f} ms  "
+            f"p99 {result.p99_ms:8.2f} ms  non-2xx/3xx {result.non_2xx_3xx}"
+            + (f"  statuses {result.statuses}" if result.statuses else ""))
+        return result
+
+    def ensure_sessions(self, emails: list[str]) -> None:
+        missing = [e for e in dict.fromkeys(emails) if e not in self.sessions]
+        if missing:
+            started = time.perf_counter()
+            self.sessions.update(login_many(self.app.base_url, missing, self.password, parallel=8))
+            self.login_seconds += time.perf_counter() - started
+            self.logins += len(missing)
+
+    def check(self, server: Gunicorn, req: Request, expect: int, content_type: str | None = None) -> None:
+        """Send one request first: wrk counts a redirect to the login page as a success, so make sure it is not."""
+        answer = requests.request(req.method, server.base_url + req.path, data=req.body or None,
+                                  headers=req.headers, allow_redirects=False, timeout=600)
+        if answer.status_code != expect or (content_type and not answer.headers.get("Content-Type", "")
+                                                                   .startswith(content_type)):
+            raise RuntimeError(f"{req.method} {req.path}: HTTP {answer.status_code} "
+                               f"{answer.headers.get('Content-Type')} {answer.headers.get('Location', '')}, "
+                               f"expected {expect} {content_type or ''}")
+
+    # -- the run --
+    def run(self) -> None:
+        args = self.args
+        from app import create_app
+        from bench.seed import PASSWORD, seed
+
+        self.password = PASSWORD
+        self.logins, self.login_seconds = 0, 0.0
+        self.facts = machine.collect(self.db)
+        self.facts["load_before"] = machine.loadavg()
+        log(f"seeding {args.people} people into {self.db.kind} ...")
+        secret = secrets.token_urlsafe(32)
+        self.flask_app = create_app({"SQLALCHEMY_DATABASE_URI": self.db.url, "SECRET_KEY": secret})
+        self.seed = seed(self.flask_app, args.people, log=log)
+        log(f"  seeded in {self.seed.seconds:.1f}s: {self.seed.counts}")
+
+        env = {"SECRET_KEY": secret, "DATABASE_URL": self.db.url}
+        self.app = Gunicorn("wsgi:app", env, self.workdir / "app-gunicorn.log", ready_path="/login").start()
+        self.floors = Gunicorn("bench.floors:app", {"DATABASE_URL": self.db.url}, self.workdir / "floors-gunicorn.log",
+                               ready_path="/floor/json").start()
+        log(f"app on {self.app.base_url}, floors on {self.floors.base_url}")
+        try:
+            self.ensure_sessions([self.seed.admin_email, self.seed.team_manager_email])
+            self.rights()
+            self.quiz()
+            self.team()
+            self.download()
+            self.export()
+            self.render()
+            self.memory = {"app": self.app.worker_memory(), "floors": self.floors.worker_memory()}
+        finally:
+            self.app.stop()
+            self.floors.stop()
+        self.facts["load_after"] = machine.loadavg()
+
+    # 1. rights check
+    def rights(self) -> None:
+        log("rights check by API token vs indexed-lookup floor")
+        w = Workload("rights", "Posting-rights check by API token",
+                     "one indexed lookup by email among the N users (`GET /floor/people/<email>`)",
+                     "≥ 0.6 × floor req/s", "throughput", 0.6)
+        emails = self.seed.emails
+        auth = {"Authorization": f"Bearer {self.seed.api_token}", "User-Agent": USER_AGENT}
+        self.rights_requests = [Request("GET", f"/api/v1/people/{quote(e, safe='@')}/posting-rights/"
+                                        f"{PLATFORMS[i % len(PLATFORMS)]}", headers=auth) for i, e in enumerate(emails)]
+        floor_reqs = [Request("GET", f"/floor/people/{quote(e, safe='@')}", headers={"User-Agent": USER_AGENT})
+                      for e in emails]
+        self.check(self.app, self.rights_requests[0], 200, "application/json")
+        self.check(self.floors, floor_reqs[0], 200, "application/json")
+        self.rights_at_rest = {}
+        for c in self.args.connections:
+            floor = self.wrk(self.floors, floor_reqs, c, "floor-lookup")
+            app = self.wrk(self.app, self.rights_requests, c, "rights-api")
+            w.add("GET /api/v1/people/<email>/posting-rights/<platform>", c, app, floor)
+        w.notes.append(f"Rotates over {len(emails)} people's emails and the five platforms; one API token.")
+        self.workloads.append(w)
+
+    # 2. quiz submission
+    def quiz(self) -> None:
+        log("quiz submission vs insert-and-commit floor")
+        seed = self.seed
+        self.pools = {"cert": Pool(seed.open_attempts["cert"]), "nocert": Pool(seed.open_attempts["nocert"])}
+        floor_reqs = [Request("POST", "/floor/insert", f"note=bench-{i}",
+                              {"User-Agent": USER_AGENT, "Content-Type": "application/x-www-form-urlencoded"})
+                      for i in range(100)]
+        self.check(self.floors, floor_reqs[0], 201)
+        variants = [
+            ("mix", "Quiz submission, refresher-week mix (30% earn a certificate, 15% fail)", 0.35),
+            ("nocert", "Quiz submission that passes a module, no certificate earned", None),
+            ("cert", "Quiz submission that earns a certificate (PDF rendered at issue)", None),
+        ]
+        floors: dict[int, WrkResult] = {}
+        for key, title, threshold in variants:
+            w = Workload(f"quiz-{key}", title, "POST inserting and committing one row (`POST /floor/insert`)",
+                         "≥ 0.35 × floor req/s" if threshold else "(diagnostic)",
+                         "throughput", threshold)
+            rate = self.calibrate(key)
+            for c in self.args.connections:
+                if c not in floors:
+                    floors[c] = self.wrk(self.floors, floor_reqs, c, "floor-insert")
+                need = int(rate * self.args.seconds * 1.6) + 4 * c + 20
+                plan = self.plan(key, need)
+                app = self.submit(plan, c, f"quiz-{key}")
+                w.add("POST /attempts/<id>", c, app, floors[c])
+            w.notes.append(self.pool_note())
+            self.workloads.append(w)
+
+    def plan(self, key: str, n: int) -> list[tuple[str, object, bool]]:
+        """The next n open attempts to submit: (pool, attempt, pass?)."""
+        kinds = {"mix": MIX, "nocert": ["nocert"], "cert": ["cert"]}[key]
+        cursors = {name: pool.cursor for name, pool in self.pools.items()}
+        plan = []
+        for i in range(n):
+            kind = kinds[i % len(kinds)]
+            pool_name = "cert" if kind == "cert" else "nocert"
+            pool = self.pools[pool_name]
+            if cursors[pool_name] >= len(pool.attempts):
+                break
+            plan.append((pool_name, pool.attempts[cursors[pool_name]], kind != "fail"))
+            cursors[pool_name] += 1
+        return plan
+
+    def submit(self, plan, c: int, name: str, seconds: float | None = None) -> WrkResult:
+        if not plan:
+            raise RuntimeError(f"{name}: the open-attempt pools are used up; seed more people")
+        self.ensure_sessions([a.email for _, a, _ in plan])
+        reqs = []
+        for _, attempt, passing in plan:
+            cookie, csrf = self.sessions[attempt.email]
+            answers = attempt.correct if passing else attempt.wrong
+            body = urlencode([("csrf_token", csrf)] + [(f"answer-{q}", o) for q, opts in answers for o in opts])
+            reqs.append(Request("POST", f"/attempts/{attempt.attempt_id}", body, headers(cookie, form=True)))
+        result = self.wrk(self.app, reqs, c, name, statuses=True, seconds=seconds)
+        # Everything sent (answered or in flight when wrk stopped) is used up.
+        used = min(len(plan), result.requests + c * self.args.threads + 1)
+        for pool_name in self.pools:
+            self.pools[pool_name].cursor += sum(1 for p, _, _ in plan[:used] if p == pool_name)
+        redirects = result.statuses.get("302", 0)
+        stored = self.count_submissions([a.attempt_id for _, a, _ in plan[:used]])
+        if stored < redirects:
+            raise RuntimeError(f"{name}: {redirects} redirects but only {stored} submissions stored")
+        return result
+
+    def count_submissions(self, attempt_ids: list[int]) -> int:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.db.url)
+        try:
+            with engine.connect() as conn:
+                total = 0
+                for i in range(0, len(attempt_ids), 500):
+                    chunk = attempt_ids[i:i + 500]
+                    total += conn.execute(text("SELECT count(*) FROM submissions WHERE attempt_id IN (%s)"
+                                               % ",".join(map(str, chunk)))).scalar_one()
+                return total
+        finally:
+            engine.dispose()
+
+    def calibrate(self, key: str) -> float:
+        """A short run to size the pool slices (each attempt can be submitted once)."""
+        c = max(self.args.connections)
+        batch = 60 if self.args.smoke else 300
+        seconds = 1 if self.args.smoke else 2
+        result = self.submit(self.plan(key, batch), c, f"calibrate-{key}", seconds=seconds)
+        rate = result.rps if not result.wraps else result.rps * 3
+        log(f"      calibrated {key}: ~{rate:.0f} submissions/s")
+        return rate
+
+    def pool_note(self) -> str:
+        return (f"Each request submits a different open attempt (one per simulated employee, {self.logins} "
+                f"signed in over HTTP so far in {self.login_seconds:.0f}s); answers pre-computed; a "
+                "second submission would get 409 and count as non-2xx/3xx. Pools left: "
+                + ", ".join(f"{k} {p.available()}" for k, p in self.pools.items()) + ".")
+
+    # 3. team dashboard
+    def team(self) -> None:
+        log("manager team dashboard vs team-report floor")
+        cookie, _ = self.sessions[self.seed.team_manager_email]
+        m = self.seed.team_manager_id
+        for fmt, path, floor_path, ctype in (("html", "/team", f"/floor/team/{m}", "text/html"),
+                                            ("csv", "/team.csv", f"/floor/team/{m}.csv", "text/csv")):
+            w = Workload(f"team-{fmt}", f"Manager's team dashboard, {self.seed.team_size} people, {fmt.upper()}",
+                         f"a {self.seed.team_size} × 6 team report, one SQL query and a plain loop "
+                         f"(`GET {floor_path.replace(str(m), '<manager>')}`)", "≥ 0.5 × floor req/s", "throughput", 0.5)
+            app_req = [Request("GET", path, headers=headers(cookie))]
+            floor_req = [Request("GET", floor_path, headers={"User-Agent": USER_AGENT})]
+            self.check(self.app, app_req[0], 200, ctype)
+            self.check(self.floors, floor_req[0], 200, ctype)
+            for c in self.args.connections:
+                floor = self.wrk(self.floors, floor_req, c, f"floor-team-{fmt}")
+                app = self.wrk(self.app, app_req, c, f"team-{fmt}")
+                w.add(f"GET {path}", c, app, floor)
+            self.workloads.append(w)
+
+    # 5b. certificate download
+    def download(self) -> None:
+        log("certificate PDF download vs bare JSON floor")
+        holders = self.seed.pdf_holders[: (40 if self.args.smoke else 400)]
+        self.ensure_sessions([e for e, _ in holders])
+        w = Workload("download", "Certificate PDF download by its holder (stored bytes)",
+                     "bare JSON endpoint (`GET /floor/json`)", "≥ 0.5 × floor req/s", "throughput", 0.5)
+        reqs = [Request("GET", f"/certificates/{cid}/pdf", headers=headers(self.sessions[e][0])) for e, cid in holders]
+        floor_reqs = [Request("GET", "/floor/json", headers={"User-Agent": USER_AGENT})]
+        self.check(self.app, reqs[0], 200, "application/pdf")
+        for c in self.args.connections:
+            floor = self.wrk(self.floors, floor_reqs, c, "floor-json")
+            app = self.wrk(self.app, reqs, c, "certificate-download")
+            w.add("GET /certificates/<id>/pdf", c, app, floor)
+        w.notes.append(f"{len(holders)} holders, each downloading their own certificate; "
+                       f"stored PDF {self.seed.pdf_bytes:,} bytes.")
+        self.workloads.append(w)
+
+    # 4 and 6. export, and rights while an export runs
+    def export(self) -> None:
+        from bench.inprocess import export_floor
+
+        log("full-organisation CSV export vs raw aggregation query + CSV (in-process)")
+        cookie, _ = self.sessions[self.seed.admin_email]
+        export_req = Request("GET", "/organization.csv", headers=headers(cookie))
+        self.check(self.app, export_req, 200, "text/csv")
+        repeats = 1 if self.args.smoke else 3
+        times, size = [], 0
+        for _ in range(repeats):
+            started = time.perf_counter()
+            answer = requests.get(self.app.base_url + export_req.path, headers=export_req.headers, timeout=3600)
+            times.append(time.perf_counter() - started)
+            size = len(answer.content)
+            if answer.status_code != 200:
+                raise RuntimeError(f"export: HTTP {answer.status_code}")
+        floor = export_floor(self.db.url, repeats)
+        app = {"seconds": statistics.median(times), "all": times, "bytes": size,
+               "rows": answer.text.count("\r\n") - 1}
+        log(f"      export app {app['seconds']:.2f}s ({app['rows']} rows), floor {floor['seconds']:.2f}s "
+            f"({floor['rows']} rows)")
+        w = Workload("export", f"Full-organisation CSV export, {self.seed.people} people (`GET /organization.csv` as admin)",
+                     "the raw aggregation query plus csv.writer, in the benchmark process, same database",
+                     "≤ 1.5 × floor time", "time", 1.5)
+        w.add("GET /organization.csv", None, app, floor)
+        w.notes.append(f"Median of {repeats} sequential downloads vs median of {repeats} in-process runs; "
+                       f"app CSV {app['bytes']:,} bytes, {app['rows']} rows; floor CSV {floor['bytes']:,} bytes, "
+                       f"{floor['rows']} rows.")
+        self.workloads.append(w)
+
+        log("rights-check p99 while a full export runs vs at rest")
+        w = Workload("rights-under-export", "Rights-check p99 while a full export runs",
+                     "the same rights check at rest, measured just before", "≤ 3 × p99 at rest", "p99", 3.0)
+        for c in self.args.connections:
+            rest = self.wrk(self.app, self.rights_requests, c, "rights-at-rest")
+            stop = threading.Event()
+            durations: list[float] = []
+
+            def exporter():
+                while not stop.is_set():
+                    started = time.perf_counter()
+                    requests.get(self.app.base_url + export_req.path, headers=export_req.headers, timeout=3600)
+                    durations.append(time.perf_counter() - started)
+
+            thread = threading.Thread(target=exporter, daemon=True)
+            thread.start()
+            time.sleep(0.3)
+            busy = self.wrk(self.app, self.rights_requests, c, "rights-during-export")
+            stop.set()
+            thread.join()
+            w.add("p99 of the rights check", c, busy, rest,
+                  note=f"{len(durations)} export(s) ran back to back, {statistics.mean(durations):.1f}s each")
+        self.workloads.append(w)
+
+    # 5a. certificate render
+    def render(self) -> None:
+        from bench.inprocess import certificate_render
+
+        log("certificate render at issue vs bare WeasyPrint")
+        result = certificate_render(self.flask_app, 3 if self.args.smoke else 12)
+        w = Workload("render", "Certificate rendering at issue (`render_certificate_pdf`, in-process)",
+                     "a bare WeasyPrint `HTML(...).write_pdf()` of the very same HTML, stylesheet, fonts and PDF "
+                     "variant", "≤ 1.3 × floor time", "time", 1.3)
+        w.add("render_certificate_pdf", None, {"seconds": result["app_seconds"]}, {"seconds": result["bare_seconds"]})
+        w.notes.append(f"Median over {result['samples']} recent certificates, app and bare interleaved; "
+                       f"PDF ~{result['pdf_bytes']:,} bytes. The end-to-end cost of issuing (inside a quiz "
+                       "submission) is the quiz-cert row above.")
+        self.workloads.append(w)
+
+    def results(self) -> dict:
+        return {"workloads": [asdict(w) for w in self.workloads], "memory": self.memory, "facts": self.facts,
+                "seed": {"people": self.seed.people, "counts": self.seed.counts, "seconds": self.seed.seconds,
+                         "team_size": self.seed.team_size},
+                "logins": self.logins, "login_seconds": self.login_seconds}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=20000, help="people to seed (default 20000)")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each load run (default 10)")
+    parser.add_argument("--connections", default="16,64", help="wrk connection counts (default 16,64)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: leave the cores to the server)")
+    parser.add_argument("--database-url", default=None,
+                        help="default: a fresh SQLite file in a temp dir; a PostgreSQL URL gets a fresh database "
+                             "bench_<pid> on that server, dropped afterwards")
+    parser.add_argument("--out", default=None,
+                        help="report to write (default docs/benchmarks.md; with --smoke, a file in the work dir)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny run for CI: --people 200 --seconds 1 --connections 4")
+    parser.add_argument("--keep", action="store_true", help="keep the work dir and database (for profiling)")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.people, args.seconds, args.connections = 200, 1, "4"
+    args.connections = [int(c) for c in str(args.connections).split(",") if c.strip()]
+    args.command = "python -m bench " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    workdir = Path(tempfile.mkdtemp(prefix="postready-bench-"))
+    log(f"work dir {workdir}")
+    db = Database(args.database_url, workdir, args.keep)
+    bench = Bench(args, db, workdir)
+    try:
+        bench.run()
+    finally:
+        db.cleanup()
+    results = bench.results()
+    results["elapsed_seconds"] = time.perf_counter() - started
+    results["command"] = args.command
+    (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    out = Path(args.out or (workdir / "benchmarks-smoke.md" if args.smoke else "docs/benchmarks.md"))
+    if not out.is_absolute():
+        out = REPO / out
+    write_report(out, args, results)
+    log(f"wrote {out} (raw results: {workdir / 'results.json'}) in {results['elapsed_seconds']:.0f}s")
+    if not args.keep:  # keep the small files (wrk outputs, logs, results.json); drop the database and request lists
+        for path in list(workdir.glob("bench.sqlite3*")) + list(workdir.glob("*.tsv")):
+            path.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

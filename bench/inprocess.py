@@ -1,0 +1,116 @@
+"""Measurements taken inside the benchmark process, next to the HTTP ones in the same run.
+
+* The export floor: the raw aggregation query over everyone plus writing the CSV,
+  with a plain SQLAlchemy engine (no app code).
+* Certificate rendering: the app's render_certificate_pdf against a bare
+  WeasyPrint render of the very same HTML (same stylesheet, fonts and PDF variant).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+import time
+from datetime import datetime, timezone
+
+from sqlalchemy import text
+
+from bench.floors import CERTIFICATIONS, _as_datetime, make_engine
+
+EXPORT_QUERY = text("""
+    SELECT u.id, u.full_name, u.email, d.name, m.full_name, u.hire_date, u.active,
+           c.certification_slug, MAX(c.expires_at)
+    FROM users u
+    LEFT JOIN departments d ON d.id = u.department_id
+    LEFT JOIN users m ON m.id = u.manager_id
+    LEFT JOIN certificates c ON c.user_id = u.id
+        AND NOT EXISTS (SELECT 1 FROM certificate_revocations r WHERE r.certificate_id = c.id)
+    WHERE u.active
+    GROUP BY u.id, u.full_name, u.email, d.name, m.full_name, u.hire_date, u.active, c.certification_slug
+    ORDER BY u.full_name, u.id
+""")
+
+
+def export_floor_once(engine) -> tuple[float, int, int]:
+    """(seconds, rows, bytes): one aggregation query, a plain loop, csv.writer."""
+    started = time.perf_counter()
+    now = datetime.now(timezone.utc)
+    people: dict[int, list] = {}
+    with engine.connect() as conn:
+        for uid, name, email, dept, manager, hired, active, slug, expires in conn.execute(EXPORT_QUERY):
+            row = people.get(uid)
+            if row is None:
+                row = people[uid] = [name, email, dept or "", manager or "", hired or "", "yes" if active else "no"] \
+                    + ["Not started"] * len(CERTIFICATIONS)
+            if slug in CERTIFICATIONS:
+                expires = _as_datetime(expires)
+                row[6 + CERTIFICATIONS.index(slug)] = (f"Certified until {expires:%b %-d, %Y}" if expires > now
+                                                       else f"Expired {expires:%b %-d, %Y}")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["Name", "Email", "Department", "Manager", "Hire date", "Active", *CERTIFICATIONS])
+    writer.writerows(people.values())
+    body = out.getvalue()
+    return time.perf_counter() - started, len(people), len(body.encode())
+
+
+def export_floor(url: str, repeats: int) -> dict:
+    engine = make_engine(url)
+    try:
+        export_floor_once(engine)  # warm the connection and the page cache, as the app's runs are
+        runs = [export_floor_once(engine) for _ in range(repeats)]
+    finally:
+        engine.dispose()
+    times = [r[0] for r in runs]
+    return {"seconds": statistics.median(times), "all": times, "rows": runs[0][1], "bytes": runs[0][2]}
+
+
+def certificate_render(app, samples: int) -> dict:
+    """Median seconds of the app's render_certificate_pdf and of a bare WeasyPrint render of the same HTML."""
+    from flask import render_template
+    from sqlalchemy import select
+    from weasyprint import HTML
+
+    from app.certificates import pdf as certpdf
+    from app.certificates.models import Certificate
+    from app.certificates.services import verify_url
+    from app.courses.models import Certification
+    from app.extensions import db
+
+    with app.app_context():
+        rows = db.session.execute(
+            select(Certificate, Certification.title).join(Certification, Certificate.certification_id == Certification.id)
+            .order_by(Certificate.id.desc()).limit(samples)).all()
+        docs = [certpdf.CertificateDocument(
+            organization=app.config["ORG_NAME"], holder_name=c.holder_name, certification_title=title,
+            course_title="HIPAA-Safe Social Media", course_version=c.course_version.version_label,
+            modules=tuple((m["title"], datetime.fromisoformat(m["completed_at"]).date()) for m in c.modules),
+            issued_at=c.issued_at, expires_at=c.expires_at, code=c.code, verify_url=verify_url(c.code))
+            for c, title in rows]
+        db.session.rollback()
+        font_config, stylesheet = certpdf._resources()
+
+        def bare(html: str) -> bytes:
+            return HTML(string=html, base_url=certpdf.ASSETS_URL, url_fetcher=certpdf.ASSET_FETCHER).write_pdf(
+                stylesheets=[stylesheet], font_config=font_config, pdf_variant=certpdf.PDF_VARIANT)
+
+        def page_html(doc) -> str:
+            step, compact = certpdf.size_attempts(doc.holder_name)[0]
+            return render_template(certpdf.TEMPLATE, name_step=step, compact=compact,
+                                   **certpdf._template_context(doc))
+
+        certpdf.render_certificate_pdf(docs[0])  # warm both paths (fonts, stylesheet, template)
+        bare(page_html(docs[0]))
+        app_times, bare_times, sizes = [], [], []
+        for doc in docs:
+            started = time.perf_counter()
+            content = certpdf.render_certificate_pdf(doc)
+            app_times.append(time.perf_counter() - started)
+            html = page_html(doc)
+            started = time.perf_counter()
+            bare(html)
+            bare_times.append(time.perf_counter() - started)
+            sizes.append(len(content))
+    return {"app_seconds": statistics.median(app_times), "bare_seconds": statistics.median(bare_times),
+            "app_all": app_times, "bare_all": bare_times, "samples": len(docs),
+            "pdf_bytes": int(statistics.median(sizes))}

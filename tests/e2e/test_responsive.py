@@ -1,0 +1,52 @@
+"""Every page type at phone (390×844) and laptop (1366×768) sizes: no sideways scrolling of the page.
+
+Wide tables may scroll inside their own .table-scroll region. The main pages are
+saved as full-page screenshots to docs/screenshots/<page>-<width>.png.
+"""
+import io
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DESKTOP, PHONE, REPO
+from tests.e2e.helpers import PAGE_TYPES, assert_no_horizontal_overflow
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = REPO / "docs" / "screenshots"
+SIZES = [PHONE, DESKTOP]
+
+
+@pytest.mark.parametrize("viewport", SIZES, ids=[f"{s['width']}x{s['height']}" for s in SIZES])
+@pytest.mark.parametrize("page_type", PAGE_TYPES, ids=[p.name for p in PAGE_TYPES])
+def test_page_fits_the_screen(page_type, viewport, site, signed_in):
+    page = signed_in(page_type.user, viewport)
+    page.goto(page_type.path(site))
+    heading = page.locator("h1").first
+    expect(heading).to_be_visible()
+    if page_type.heading:
+        expect(heading).to_contain_text(page_type.heading)
+    assert_no_horizontal_overflow(page, f"{page_type.name} at {viewport['width']}px")
+
+    # Everything in the header (brand, navigation, sign out) is on screen and big enough to tap.
+    for box in page.locator(".site-header a, .site-header button").evaluate_all(
+            "els => els.map(e => { const r = e.getBoundingClientRect();"
+            " return {text: e.innerText, left: r.left, right: r.right, height: r.height}; })"):
+        assert box["left"] >= 0 and box["right"] <= viewport["width"], f"{box} is off screen"
+        assert box["height"] >= 24, f"{box} is smaller than a 24px target"
+
+    if page_type.main:
+        save_screenshot(page.screenshot(full_page=True), SCREENSHOTS / f"{page_type.name}-{viewport['width']}.png")
+
+
+def save_screenshot(png: bytes, path) -> None:
+    """Save a PNG, reduced to a 256-colour palette when Pillow is there (a third of the size, same look)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        from PIL import Image
+    except ImportError:
+        path.write_bytes(png)
+        return
+    with Image.open(io.BytesIO(png)) as image:
+        image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
+            path, optimize=True)
