@@ -134,6 +134,8 @@ class Bench:
     # -- helpers --
     def wrk(self, server: Gunicorn, reqs: list[Request], c: int, name: str, statuses: bool = False,
             seconds: float | None = None) -> WrkResult:
+        for each in (self.app, self.floors):
+            each.wait_idle()
         result = run_wrk(server.base_url, reqs, c, seconds or self.args.seconds, self.workdir, name,
                          threads=self.args.threads, statuses=statuses)
         log(f"      {name:<28} c={c:<3} {result.rps:9.1f} req/s  p50 {result.p50_ms:8.2f} ms  "

@@ -55,6 +55,9 @@ def export_floor_once(engine) -> tuple[float, int, int]:
 
 
 def export_floor(url: str, repeats: int) -> dict:
+    from app.database import set_write_intent
+
+    set_write_intent(False)  # this process imported the app, whose listener begins every SQLite transaction
     engine = make_engine(url)
     try:
         export_floor_once(engine)  # warm the connection and the page cache, as the app's runs are

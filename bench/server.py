@@ -74,6 +74,30 @@ class Gunicorn:
             result.append({"pid": pid, "peak_mb": fields.get("VmHWM", 0.0), "rss_mb": fields.get("VmRSS", 0.0)})
         return result
 
+    def _cpu_ticks(self) -> int:
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+            except (OSError, IndexError, ValueError):
+                pass
+        return total
+
+    def wait_idle(self, window: float = 0.25, timeout: float = 120) -> float:
+        """Wait until the workers stop using CPU: requests queued by the previous run
+        (wrk stops, but what it already sent is still served) must not spill into the next one."""
+        started = time.monotonic()
+        tick = os.sysconf("SC_CLK_TCK")
+        before = self._cpu_ticks()
+        while time.monotonic() - started < timeout:
+            time.sleep(window)
+            after = self._cpu_ticks()
+            if (after - before) / tick < 0.05 * window * max(1, self.workers):
+                break
+            before = after
+        return time.monotonic() - started
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()

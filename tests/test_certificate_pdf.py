@@ -48,6 +48,7 @@ UNICODE_NAMES = {
     "korean": "김민준",
     "arabic": "محمد عبد الله",
     "hebrew": "דוד כהן",
+    "emoji": "Sam 🌻 Lee ⭐",
 }
 LONG_NAMES = {
     "300 characters": ("Maximiliana Josephina Wilhelmina " * 10)[:300],
@@ -204,7 +205,7 @@ def test_unicode_names_are_extractable_and_use_only_shipped_fonts(rendered, name
 
 
 def test_each_script_uses_its_own_shipped_font(rendered):
-    expected = {"korean": "Hangul", "chinese": "CJK", "arabic": "Arabic", "hebrew": "Hebrew"}
+    expected = {"korean": "Hangul", "chinese": "CJK", "arabic": "Arabic", "hebrew": "Hebrew", "emoji": "Symbols"}
     for key, family in expected.items():
         fonts = pdf_font_names(rendered(document(holder_name=UNICODE_NAMES[key])))
         assert any(f"-{family}" in font for font in fonts), (key, fonts)

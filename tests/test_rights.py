@@ -211,3 +211,16 @@ def test_tokens_cli(cli, course):
     assert "Hootsuite bridge" in cli("tokens", "list").output
     assert cli("tokens", "revoke", "1").exit_code == 0
     assert "revoked" in cli("tokens", "list").output
+
+
+def test_api_for_a_demoted_person_follows_their_certificates(client, course, people, token):
+    """A role change ends the person's sessions but does not grant or remove posting rights."""
+    from app.accounts.services import PersonFields, update_person
+
+    certify(people.manager, NOW)
+    before = api(client, f"/people/{people.manager.email}/posting-rights/instagram", token).json
+    update_person(people.admin, people.manager, PersonFields(people.manager.email, people.manager.full_name,
+                                                             "employee", None, "Nursing", None))
+    db.session.commit()
+    after = api(client, f"/people/{people.manager.email}/posting-rights/instagram", token).json
+    assert before["allowed"] is after["allowed"] is True

@@ -38,7 +38,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-TEMPLATE_VERSION = "2026-11-25.1"  # bump when the template, stylesheet or fonts change; stored next to each PDF
+TEMPLATE_VERSION = "2026-11-25.2"  # bump when the template, stylesheet or fonts change; stored next to each PDF
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 ASSETS_URL = ASSETS_DIR.as_uri() + "/"  # base_url of every certificate: relative URLs resolve into the assets

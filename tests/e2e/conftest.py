@@ -272,12 +272,14 @@ def log_in(page, site: Site, email: str) -> None:
 
 @pytest.fixture(scope="session")
 def signed_in(browser, site):
-    """A signed-in page per demo login, shared by the read-only tests (scans, screenshots)."""
+    """A signed-in page per demo login (None: not signed in), shared by the read-only tests.
+
+    signed_in(email, viewport) returns that person's page resized to the viewport.
+    """
     contexts, pages = [], {}
 
     def _page(email: str | None, viewport=DESKTOP):
-        key = (email, viewport["width"], viewport["height"])
-        if key not in pages:
+        if email not in pages:
             context = browser.new_context(base_url=site.base_url, viewport=viewport)
             context.set_default_timeout(15_000)
             contexts.append(context)
@@ -287,8 +289,11 @@ def signed_in(browser, site):
                     if "Content Security Policy" in msg.text else None)
             if email:
                 log_in(page, site, email)
-            pages[key] = page
-        return pages[key]
+            pages[email] = page
+        page = pages[email]
+        if page.viewport_size != viewport:
+            page.set_viewport_size(viewport)
+        return page
 
     yield _page
     for context in contexts:
