@@ -31,17 +31,23 @@ def _read(directory: str | None):
     return courses, problems + policy_problems
 
 
+def _read_or_exit(directory: str | None, why: str):
+    """The courses, or every problem printed and exit 1."""
+    courses, problems = _read(directory)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(problems)} problem(s) found. {why}".rstrip(), err=True)
+        sys.exit(1)
+    return courses
+
+
 @courses_cli.command("check")
 @click.option("--dir", "directory", type=click.Path(), help="Courses folder (default: COURSES_DIR).")
 @with_appcontext
 def courses_check(directory):
     """Validate every course file; exit 1 on any problem."""
-    courses, problems = _read(directory)
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    if problems:
-        click.echo(f"{len(problems)} problem(s) found.", err=True)
-        sys.exit(1)
+    courses = _read_or_exit(directory, "")
     for course in courses:
         questions = sum(len(m.questions) for m in course.modules)
         lessons = sum(len(m.lessons) for m in course.modules)
@@ -56,12 +62,7 @@ def courses_sync(directory):
     """Load courses into the database; unchanged content is left as it is."""
     from app.courses.services import sync_courses
 
-    courses, problems = _read(directory)
-    if problems:
-        for problem in problems:
-            click.echo(str(problem), err=True)
-        click.echo("Nothing was loaded: fix the problems above first.", err=True)
-        sys.exit(1)
+    courses = _read_or_exit(directory, "Nothing was loaded: fix the problems above first.")
     from app.assignments.services import assign_material_change
     from app.courses.models import CourseVersion
     from app.database import utcnow
@@ -84,11 +85,7 @@ def courses_map(directory):
     """Print a Markdown map of each course (topics, lessons, questions, sources)."""
     from app.courses.curriculum_map import render_map
 
-    courses, problems = _read(directory)
-    if problems:
-        for problem in problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
+    courses = _read_or_exit(directory, "")
     click.echo("\n".join(render_map(course) for course in courses), nl=False)
 
 
@@ -114,12 +111,7 @@ def demo(host, port, no_serve):
     from app.demo import DEMO_PASSWORD, create_demo_organisation
 
     upgrade()
-    courses, problems = _read(None)
-    if problems:
-        for problem in problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
-    sync_courses(courses)
+    sync_courses(_read_or_exit(None, "The demo needs valid course files."))
     people = create_demo_organisation()
     db.session.commit()
     click.echo(f"\nDemo organisation ready. Every demo login uses the password: {DEMO_PASSWORD}\n")

@@ -76,3 +76,16 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def insert_ignoring_conflicts(session, model, rows: list[dict], conflict_columns: list[str]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; returns how many rows were new."""
+    if not rows:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    primary_key = model.__table__.primary_key.columns.values()[0]
+    statement = insert(model).values(rows).on_conflict_do_nothing(index_elements=conflict_columns)
+    return len(session.execute(statement.returning(primary_key)).all())

@@ -7,26 +7,18 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.accounts.models import User
 from app.assignments.models import Assignment
 from app.certificates.models import Certificate, CertificateRevocation
 from app.courses.models import CourseVersion, Module, ModuleCompletion
+from app.database import insert_ignoring_conflicts
 from app.extensions import db
 
 
 def _insert_ignore(rows: list[dict]) -> int:
     """Insert assignments, skipping any whose dedupe key exists; returns how many were new."""
-    if not rows:
-        return 0
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = db.session.execute(
-        insert(Assignment).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Assignment.id)
-    ).all()
-    return len(inserted)
+    return insert_ignoring_conflicts(db.session, Assignment, rows, ["dedupe_key"])
 
 
 def _end_of_day(day) -> datetime:

@@ -2,8 +2,6 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.courses.content import CourseSpec
 from app.courses.markdown import render_markdown
@@ -17,7 +15,7 @@ from app.courses.models import (
     Question,
     QuestionOption,
 )
-from app.database import utcnow
+from app.database import insert_ignoring_conflicts, utcnow
 from app.extensions import db
 
 
@@ -118,12 +116,8 @@ def current_module(course_slug: str, module_slug: str) -> Module | None:
 
 def record_lesson_view(user, lesson: Lesson) -> None:
     """Remember the first time this person opened the lesson; repeat views are no-ops."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(LessonView)
-        .values(user_id=user.id, lesson_id=lesson.id, viewed_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
-    )
+    insert_ignoring_conflicts(db.session, LessonView, [{"user_id": user.id, "lesson_id": lesson.id,
+                                                        "viewed_at": utcnow()}], ["user_id", "lesson_id"])
 
 
 def viewed_lesson_ids(user, module: Module) -> set[int]:

@@ -5,8 +5,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.accounts.models import User
 from app.assignments.models import Assignment
@@ -15,6 +13,7 @@ from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
 from app.courses.models import Module, ModuleCompletion
 from app.courses.services import current_versions
+from app.database import insert_ignoring_conflicts
 from app.extensions import db
 from app.mail import Mail, Mailer
 from app.reminders.models import ReminderSent
@@ -62,14 +61,9 @@ def _facts(now: datetime):
 
 def _claim(user: User, kind: str, subject_key: str, now: datetime) -> bool:
     """Record the reminder for today; False if it was already sent today."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = db.session.execute(
-        insert(ReminderSent).values(user_id=user.id, kind=kind, subject_key=subject_key, sent_on=now.date(),
-                                    sent_at=now, email=user.email)
-        .on_conflict_do_nothing(index_elements=["user_id", "kind", "subject_key", "sent_on"])
-        .returning(ReminderSent.id)
-    ).first()
-    return result is not None
+    row = {"user_id": user.id, "kind": kind, "subject_key": subject_key, "sent_on": now.date(), "sent_at": now,
+           "email": user.email}
+    return insert_ignoring_conflicts(db.session, ReminderSent, [row], ["user_id", "kind", "subject_key", "sent_on"]) == 1
 
 
 def _line(reminder: Reminder, titles: dict[str, str]) -> str:
