@@ -69,8 +69,10 @@ def test_new_hire_gets_onboarding_due_after_hire_date(app, course, people):
 
 
 def test_onboarding_due_rule():
-    assert onboarding_due(date(2026, 1, 1), NOW, 30).date() == date(2026, 1, 31)
+    assert onboarding_due(date(2026, 11, 20), NOW, 30).date() == date(2026, 12, 20)
     assert onboarding_due(None, NOW, 30).date() == date(2026, 12, 25)
+    # Added long after the hire date (existing staff imported): a fair 30 days from now.
+    assert onboarding_due(date(2026, 1, 1), NOW, 30).date() == date(2026, 12, 25)
 
 
 def test_refresher_is_assigned_ahead_of_expiry_and_expiry_removes_rights(app, course, people):

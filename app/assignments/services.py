@@ -26,8 +26,9 @@ def _end_of_day(day) -> datetime:
 
 
 def onboarding_due(hire_date, now: datetime, days: int) -> datetime:
-    start = hire_date if hire_date is not None else now.date()
-    return _end_of_day(start + timedelta(days=days))
+    """Hire date + days; someone added after that (e.g. existing staff imported) gets days from now."""
+    due = _end_of_day((hire_date or now.date()) + timedelta(days=days))
+    return due if due > now else _end_of_day(now.date() + timedelta(days=days))
 
 
 def assign_onboarding(person: User, now: datetime, actor: User | None = None) -> int:
@@ -36,7 +37,7 @@ def assign_onboarding(person: User, now: datetime, actor: User | None = None) ->
     due = onboarding_due(person.hire_date, now, config["ONBOARDING_DUE_DAYS"])
     return _insert_ignore([
         {"user_id": person.id, "certification_slug": slug, "reason": "onboarding", "assigned_at": now,
-         "due_at": max(due, now), "module_slugs": [], "assigned_by_id": actor.id if actor else None, "note": "",
+         "due_at": due, "module_slugs": [], "assigned_by_id": actor.id if actor else None, "note": "",
          "dedupe_key": f"onboarding:{slug}:{person.id}"}
         for slug in config["ONBOARDING_CERTIFICATIONS"]
     ])

@@ -26,9 +26,11 @@ from pathlib import Path
 import pytest
 
 try:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - reported as a skip reason below
     sync_playwright = None
+else:
+    expect.set_options(timeout=15_000)  # a certificate's PDF is rendered during the request: allow for a busy CI box
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -1,8 +1,14 @@
-"""axe-core on every page type: no serious or critical violation, with the page's CSP in force."""
+"""axe-core on every page type: no serious or critical violation, with the page's CSP in force.
+
+Pages are scanned at 1366×768 here; test_responsive.py scans the main pages again at 390×844,
+and the journeys scan the states they reach (an import's dry run, a suspension, a revocation).
+"""
 import pytest
 
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import ADMIN, SCAN_EMPLOYEE, SHOWCASE, log_in
 from tests.e2e.helpers import PAGE_TYPES, assert_accessible
+
+expect = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed").expect
 
 pytestmark = pytest.mark.e2e
 
@@ -19,9 +25,49 @@ def test_page_has_no_serious_accessibility_violations(page_type, site, signed_in
     assert page.csp_violations == [], f"{page_type.name}: the CSP blocked something: {page.csp_violations}"
 
 
-@pytest.mark.parametrize("page_type", [p for p in PAGE_TYPES if p.main], ids=[p.name for p in PAGE_TYPES if p.main])
-def test_main_page_is_accessible_on_a_phone(page_type, site, signed_in):
-    """The phone layout is scanned too: reflowed content can hide or overlap things."""
-    page = signed_in(page_type.user, PHONE)
-    page.goto(page_type.path(site))
-    assert_accessible(page, f"{page_type.name} at 390px")
+def test_error_messages_and_other_states_are_accessible(site, new_page):
+    """Pages as they look after a mistake or an action: flash messages, field errors, a one-time secret, 403."""
+    visitor = new_page()
+    visitor.goto("/login")
+    visitor.get_by_label("Email").fill(SCAN_EMPLOYEE)
+    visitor.get_by_label("Password").fill("not the password")
+    visitor.get_by_role("button", name="Sign in").click()
+    expect(visitor.locator(".flash-error")).to_contain_text("do not match")
+    assert_accessible(visitor, "login after a failed sign-in")
+
+    employee = new_page()
+    log_in(employee, site, SCAN_EMPLOYEE)
+    employee.goto("/account/password")
+    employee.get_by_label("Current password").fill(site.password)
+    employee.get_by_label("New password", exact=True).fill("short")
+    employee.get_by_label("Repeat the new password").fill("different")
+    employee.get_by_role("button", name="Change password").click()
+    expect(employee.locator(".field.has-error").first).to_be_visible()
+    expect(employee.locator("[aria-invalid=true]").first).to_be_visible()
+    assert_accessible(employee, "change password with field errors")
+    response = employee.goto("/organization")
+    assert response.status == 403
+    assert_accessible(employee, "403 page")
+
+    admin = new_page()
+    log_in(admin, site, ADMIN)
+    admin.goto("/people/new")
+    admin.get_by_role("button", name="Add person").click()
+    expect(admin.locator(".field.has-error").first).to_be_visible()
+    assert_accessible(admin, "new person form with field errors")
+
+    admin.goto("/people/import")
+    admin.get_by_role("button", name="Check the file").click()
+    expect(admin.locator(".error")).to_contain_text("Choose a CSV file.")
+    assert_accessible(admin, "import without a file")
+
+    admin.goto("/api-tokens")
+    admin.get_by_label("Name").fill("E2E scheduling tool")
+    admin.get_by_role("button", name="Create token").click()
+    expect(admin.get_by_text("Copy this token now.")).to_be_visible()
+    assert_accessible(admin, "API tokens with a new secret and a revoke button")
+
+    admin.goto(f"/people/{site.people[SHOWCASE]}/rights")
+    admin.get_by_role("button", name="Suspend").click()
+    expect(admin.locator(".field.has-error")).to_be_visible()
+    assert_accessible(admin, "suspend form with a missing reason")

@@ -5,7 +5,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
     ADMIN,
@@ -18,6 +17,7 @@ from tests.e2e.conftest import (
 from tests.e2e.helpers import assert_accessible
 
 pytestmark = pytest.mark.e2e
+expect = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed").expect
 
 HR_EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "staff" / "hr_export.csv"
 
@@ -225,6 +225,8 @@ def test_admin_imports_staff_suspends_rights_and_revokes_a_certificate(site, new
     expect(page.locator(".flash-success")).to_contain_text("Suspended. Ben Okafor cannot use")
     expect(rights.get_by_text("Allowed", exact=True)).to_have_count(0)
     expect(page.locator(".history")).to_contain_text("Shared a patient photo")
+    expect(page.get_by_role("button", name="Lift suspension")).to_be_visible()
+    assert_accessible(page, "rights page with a suspension in force")
 
     # Revoke his certificate on its page.
     page.locator(".cert-list").get_by_role("link", name="HIPAA-Safe Social Media (core)").click()
@@ -234,5 +236,8 @@ def test_admin_imports_staff_suspends_rights_and_revokes_a_certificate(site, new
     expect(page.locator(".flash-success")).to_contain_text("Certificate revoked.")
     expect(page.locator(".status-line")).to_contain_text("Revoked")
     expect(page.locator(".notice")).to_contain_text("Issued in error")
+    assert_accessible(page, "revoked certificate")
     page.get_by_role("link", name="Public verification page").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Revoked certificate")
+    expect(page.locator(".facts")).to_contain_text("Issued in error")
+    assert_accessible(page, "verification of a revoked certificate")

@@ -2,12 +2,12 @@
 import re
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.e2e.conftest import KEYBOARD_USER
 from tests.e2e.helpers import focus_indicator_visible, focused
 
 pytestmark = pytest.mark.e2e
+expect = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed").expect
 
 
 class Keyboard:

@@ -1,15 +1,17 @@
 """Every page type at phone (390×844) and laptop (1366×768) sizes: no sideways scrolling of the page.
 
 Wide tables may scroll inside their own .table-scroll region. The main pages are
-saved as full-page screenshots to docs/screenshots/<page>-<width>.png.
+scanned with axe-core at phone size too, and saved as full-page screenshots to
+docs/screenshots/<page>-<width>.png.
 """
 import io
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.e2e.conftest import DESKTOP, PHONE, REPO
-from tests.e2e.helpers import PAGE_TYPES, assert_no_horizontal_overflow
+from tests.e2e.helpers import PAGE_TYPES, assert_accessible, assert_no_horizontal_overflow
+
+expect = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed").expect
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +37,8 @@ def test_page_fits_the_screen(page_type, viewport, site, signed_in):
         assert box["left"] >= 0 and box["right"] <= viewport["width"], f"{box} is off screen"
         assert box["height"] >= 24, f"{box} is smaller than a 24px target"
 
+    if page_type.main and viewport == PHONE:
+        assert_accessible(page, f"{page_type.name} at {viewport['width']}px")  # reflow can hide or overlap things
     if page_type.main:
         save_screenshot(page.screenshot(full_page=True), SCREENSHOTS / f"{page_type.name}-{viewport['width']}.png")
 
