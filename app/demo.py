@@ -1,6 +1,12 @@
-"""A demo organisation: an admin, two managers, a dozen employees in two departments."""
+"""A demo organisation: an admin, two managers, a dozen employees in two departments.
+
+The marketing team gets a realistic history (certified, expiring, expired, in
+progress, overdue, new hire) so the dashboards show every state; the nursing
+team starts fresh, ready to be walked through the course.
+"""
+import random
 import unicodedata
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
@@ -22,20 +28,56 @@ def _email(name: str) -> str:
     return f"{first}.{last}@{DOMAIN}"
 
 
+CORE = ["phi", "consent", "claims", "reviews", "workflow"]
+
+
+def _hired_at(day: date) -> datetime:
+    return datetime.combine(day, time(9), tzinfo=timezone.utc)
+
+
+def _pass_modules(user: User, slugs: list[str], when: datetime) -> None:
+    """Read the lessons and pass the quizzes, as of `when`, through the real services."""
+    from app.courses.services import current_module, current_versions, record_lesson_view
+    from app.quizzes.services import start_attempt, submit_attempt
+
+    course = current_versions()[0].course.slug
+    rng = random.Random(user.id)
+    for i, slug in enumerate(slugs):
+        at = when + timedelta(minutes=20 * i)
+        module = current_module(course, slug)
+        for lesson in module.lessons:
+            record_lesson_view(user, lesson)
+        attempt = start_attempt(user, module, at, rng)
+        answers = {aq.question_id: [o.id for o in aq.question.options if o.is_correct] for aq in attempt.questions}
+        submit_attempt(user, attempt, answers, at + timedelta(minutes=12))
+
+
+def _marketing_history(people: dict[str, User], today: datetime) -> None:
+    ago = lambda days: today - timedelta(days=days)  # noqa: E731
+    _pass_modules(people["Grace Kim"], CORE + ["instagram", "facebook"], ago(200))      # certified
+    _pass_modules(people["Hiro Tanaka"], CORE + ["linkedin"], ago(350))                 # expiring soon
+    _pass_modules(people["Isabel Ruiz"], CORE + ["tiktok"], ago(400))                   # expired
+    _pass_modules(people["Jamal Wright"], ["phi", "consent"], ago(6))                   # in progress
+    _pass_modules(people["Marco Rossi"], CORE + ["linkedin", "youtube"], ago(120))      # the manager too
+
+
 def create_demo_organisation() -> list[tuple[str, str]]:
     """Create the demo people unless they exist; return (email, role) for each. Caller commits."""
     password_hash = hash_password(DEMO_PASSWORD)
     created: list[tuple[str, str]] = []
+    new: dict[str, User] = {}
+    today = utcnow()
 
-    def person(email, name, role, department=None, manager=None, hired=date(2025, 9, 1)):
+    def person(email, name, role, department=None, manager=None, hired=date(2021, 9, 1)):
         user = find_by_email(email)
         if user is None:
             user = User(email=email, full_name=name, role=role, password_hash=password_hash,
                         department=department_named(department) if department else None,
-                        manager=manager, hire_date=hired)
+                        manager=manager, hire_date=hired, created_at=min(_hired_at(hired), today))
             db.session.add(user)
             db.session.flush()
-            assign_onboarding(user, utcnow())
+            assign_onboarding(user, min(_hired_at(hired), today))
+            new[name] = user
         created.append((email, role))
         return user
 
@@ -43,7 +85,18 @@ def create_demo_organisation() -> list[tuple[str, str]]:
     nurse_manager = person(f"nina.manager@{DOMAIN}", "Nina Alvarez", Role.MANAGER, "Nursing")
     marketing_manager = person(f"marco.manager@{DOMAIN}", "Marco Rossi", Role.MANAGER, "Marketing")
     for i, name in enumerate(NURSING):
-        person(_email(name), name, Role.EMPLOYEE, "Nursing", nurse_manager, date(2026, 1 + i, 5))
-    for i, name in enumerate(MARKETING):
-        person(_email(name), name, Role.EMPLOYEE, "Marketing", marketing_manager, date(2026, 2 + i, 12))
+        hired = today.date() - timedelta(days=3 + 7 * i)  # recent hires, onboarding due in 30 days
+        person(_email(name), name, Role.EMPLOYEE, "Nursing", nurse_manager, hired)
+    marketing_hires = {"Kateřina Nováková": today.date() - timedelta(days=45),  # onboarding overdue
+                       "Liam O'Brien": today.date() - timedelta(days=3),       # brand new
+                       "Jamal Wright": today.date() - timedelta(days=20)}      # working through it
+    for name in MARKETING:
+        person(_email(name), name, Role.EMPLOYEE, "Marketing", marketing_manager,
+               marketing_hires.get(name, date(2019, 4, 1)))
+    if "Grace Kim" in new:  # first run only: give the marketing team its history
+        _marketing_history({**new, "Marco Rossi": marketing_manager}, today)
+        from app.assignments.services import assign_refreshers
+
+        assign_refreshers(today - timedelta(days=60))  # the daily job, as it ran two months ago...
+        assign_refreshers(today)                        # ...and today
     return created

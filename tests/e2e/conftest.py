@@ -113,6 +113,18 @@ class Site:
                 for aq in attempt.questions
             }
 
+    def module_title(self, module_slug: str) -> str:
+        from app.courses.services import current_module
+
+        with self.db():
+            return current_module(COURSE, module_slug).title
+
+    def lesson_path(self, module_slug: str, index: int) -> str:
+        from app.courses.services import current_module
+
+        with self.db():
+            return f"/learn/{COURSE}/{module_slug}/{current_module(COURSE, module_slug).lessons[index].slug}"
+
     def start_attempt_later(self, email: str, module_slug: str, minutes: int) -> int:
         """Start an attempt through the service layer as if `minutes` had passed (the retake cooldown)."""
         from app.accounts.services import find_by_email

@@ -27,11 +27,20 @@ def answer_quiz(page, site, pick: str) -> None:
     attempt_id = int(re.search(r"/attempts/(\d+)", page.url).group(1))
     key = site.answer_key(attempt_id)
     questions = page.locator("fieldset.question")
-    assert questions.count() == len(key) == 10
+    assert questions.count() == len(key) > 0
     for question_id, (right, wrong) in key.items():
         for option_id in (right if pick == "right" else wrong[:1]):
             page.locator(f"#o{option_id}").check()
     page.get_by_role("button", name="Submit answers").click()
+
+
+def assert_tagged_pdf(pdf: Path) -> None:
+    """A PDF a screen reader can read: tagged (PDF/UA), with a title. Checked with pdfinfo when it is installed."""
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+        assert re.search(r"^Tagged:\s+yes$", info, re.M), info
+        assert re.search(r"^Title:\s+\S", info, re.M), info
 
 
 def qr_code_url(pdf: Path, tmp_path: Path) -> str | None:
@@ -49,29 +58,31 @@ def test_new_hire_reads_fails_retakes_passes_and_is_certified(site, new_page, tm
     log_in(page, site, NEW_HIRE)
 
     # My training: four core modules were passed before; the workflow module is next.
+    title = site.module_title("workflow")
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
-    expect(page.get_by_text("4 of 10 modules complete")).to_be_visible()
-    page.locator(".next-step").get_by_role("link", name="Content workflow, voice and accessibility").click()
+    expect(page.get_by_text(re.compile(r"^4 of \d+ modules complete$"))).to_be_visible()
+    page.locator(".next-step").get_by_role("link", name=title).click()
 
     # The module: its quiz opens once every lesson is read.
-    expect(page.get_by_role("heading", level=1)).to_have_text("Content workflow, voice and accessibility")
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
     expect(page.get_by_text("Read every lesson to open the quiz.")).to_be_visible()
     lessons = page.locator(".lesson-list a")
-    assert lessons.count() == 6
+    count = lessons.count()
+    assert count > 1
     lessons.first.click()
-    for number in range(1, 7):
-        expect(page.locator(".breadcrumb")).to_contain_text(f"Lesson {number} of 6")
+    for number in range(1, count + 1):
+        expect(page.locator(".breadcrumb")).to_contain_text(f"Lesson {number} of {count}")
         expect(page.locator("article.lesson h1")).to_be_visible()
         assert page.locator("article.lesson p").count() > 0
-        if number < 6:
+        if number < count:
             page.get_by_role("link", name=re.compile(r"^Next: ")).click()
     page.get_by_role("link", name="Key takeaways and quiz →").click()
     expect(page.get_by_role("heading", name="Key takeaways")).to_be_visible()
-    expect(page.get_by_text("6 of 6 lessons read")).to_be_visible()
+    expect(page.get_by_text(f"{count} of {count} lessons read")).to_be_visible()
 
     # First attempt: every answer wrong on purpose.
     page.get_by_role("button", name="Start the quiz").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Quiz: Content workflow, voice and accessibility")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Quiz: {title}")
     answer_quiz(page, site, "wrong")
 
     # The result and its feedback.
@@ -79,8 +90,8 @@ def test_new_hire_reads_fails_retakes_passes_and_is_certified(site, new_page, tm
     expect(page.locator(".score")).to_contain_text("You scored 0%")
     expect(page.locator("#result")).to_be_focused()
     review = page.locator("li.review-item")
-    expect(review).to_have_count(10)
-    expect(page.locator("li.review-item.wrong")).to_have_count(10)
+    assert review.count() > 0
+    expect(page.locator("li.review-item.wrong")).to_have_count(review.count())
     first = review.first
     expect(first.get_by_text("✗ Not right")).to_be_visible()
     expect(first.get_by_text("Your answer")).to_be_visible()
@@ -119,7 +130,7 @@ def test_new_hire_reads_fails_retakes_passes_and_is_certified(site, new_page, tm
     assert re.fullmatch(r"postready-certificate-core-\d{4}-\d{2}-\d{2}\.pdf", download.suggested_filename)
     pdf = tmp_path / download.suggested_filename
     download.save_as(pdf)
-    assert pdf.read_bytes().startswith(b"%PDF")
+    assert_tagged_pdf(pdf)
 
     # The verification page, where the QR code points, opened by someone not signed in.
     link = page.get_by_role("link", name="Public verification page").get_attribute("href")
@@ -172,7 +183,7 @@ def test_manager_filters_team_opens_person_and_exports(site, new_page, tmp_path)
     assert re.fullmatch(r"postready-audit-team-\d{4}-\d{2}-\d{2}\.pdf", info.value.suggested_filename)
     pdf = tmp_path / "audit.pdf"
     info.value.save_as(pdf)
-    assert pdf.read_bytes().startswith(b"%PDF")
+    assert_tagged_pdf(pdf)
 
 
 def test_admin_imports_staff_suspends_rights_and_revokes_a_certificate(site, new_page):
@@ -188,8 +199,11 @@ def test_admin_imports_staff_suspends_rights_and_revokes_a_certificate(site, new
     page.get_by_role("button", name="Check the file").click()
     result = page.locator("#import-result")
     expect(result.get_by_role("heading", level=2)).to_have_text("Dry run: nothing was changed")
-    expect(result).to_contain_text("Would apply: 14 to create")
-    expect(result.get_by_role("heading", name="To create (14)")).to_be_visible()
+    expect(result).to_be_focused()  # the form posts to #import-result, so the outcome is read out first
+    summary = result.get_by_text(re.compile(r"^Would apply: \d+ to create")).inner_text()
+    creates = int(re.search(r"(\d+) to create", summary).group(1))
+    assert creates > 0
+    expect(result.get_by_role("heading", name=f"To create ({creates})")).to_be_visible()
     expect(result).to_contain_text("priya.raman@example.org")
     assert_accessible(page, "import dry-run result")
     page.get_by_role("link", name="← People").click()
@@ -203,7 +217,7 @@ def test_admin_imports_staff_suspends_rights_and_revokes_a_certificate(site, new
     page.get_by_label(re.compile("Apply the changes")).check()
     page.get_by_role("button", name="Check the file").click()
     expect(page.locator("#import-result h2")).to_have_text("Import applied")
-    expect(page.locator("#import-result")).to_contain_text("Applied: 14 to create")
+    expect(page.locator("#import-result")).to_contain_text(f"Applied: {creates} to create")
     page.get_by_role("link", name="← People").click()
     page.get_by_label("Search by name or email").fill("priya")
     page.get_by_role("button", name="Search").click()

@@ -64,7 +64,7 @@ def test_whole_quiz_with_the_keyboard_alone(site, new_page):
     questions = page.evaluate("""() => [...document.querySelectorAll('fieldset.question')].map(f => ({
         name: f.querySelector('input').name, type: f.querySelector('input').type,
         order: [...f.querySelectorAll('input')].map(i => Number(i.value))}))""")
-    assert len(questions) == 10
+    assert len(questions) == len(key) > 0
     assert keys.press("Tab")["text"] == "Skip to main content"
     page.keyboard.press("Enter")  # past the site navigation, straight to the questions
     for q in questions:
