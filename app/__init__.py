@@ -22,11 +22,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.DEFAULTS)
     app.config.update(config.from_environment(app.instance_path))
     app.config.update(overrides or {})
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-        # Threads per process share a pool; size it to the server's threads (DB_POOL_SIZE).
-        "pool_size": int(app.config["DB_POOL_SIZE"]), "max_overflow": 10, "pool_timeout": 60,
-    }
+    if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):  # memory: no pool
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            # Threads per process share a pool; size it to the server's threads (DB_POOL_SIZE).
+            "pool_size": int(app.config["DB_POOL_SIZE"]), "max_overflow": 10, "pool_timeout": 60,
+        }
     _check_secret_key(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

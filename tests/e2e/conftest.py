@@ -88,15 +88,21 @@ class Site:
         return self.base_url + path
 
     @contextlib.contextmanager
-    def db(self):
-        """The app's database from the test thread. Keep it short: SQLite has one writer at a time."""
+    def db(self, write: bool = False):
+        """The app's database from the test thread, as a short transaction next to the server's.
+
+        Reads begin deferred, as GET requests do; writes take SQLite's write lock up front.
+        """
+        from app.database import set_write_intent
         from app.extensions import db
 
+        set_write_intent(write)
         with self.app.app_context():
             try:
                 yield db.session
             finally:
                 db.session.remove()
+                set_write_intent(True)
 
     def answer_key(self, attempt_id: int) -> dict[int, tuple[list[int], list[int]]]:
         """question id -> (correct option ids, wrong option ids) of an attempt, read from the database.
@@ -132,7 +138,7 @@ class Site:
         from app.database import utcnow
         from app.quizzes.services import start_attempt
 
-        with self.db() as session:
+        with self.db(write=True) as session:
             attempt = start_attempt(find_by_email(email), current_module(COURSE, module_slug),
                                     utcnow() + timedelta(minutes=minutes))
             session.commit()

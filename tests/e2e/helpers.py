@@ -59,12 +59,13 @@ _OVERFLOW = """() => {
   const offenders = [];
   for (const el of document.body.querySelectorAll('*')) {
     if (el.closest('.skip-link')) continue;
-    const position = getComputedStyle(el).position;
-    if (el.closest('.table-scroll') && position !== 'absolute' && position !== 'fixed') continue;
+    const inScroller = el.parentElement && el.parentElement.closest('.table-scroll');
+    if (inScroller && !['absolute', 'fixed'].includes(getComputedStyle(el).position)) continue;
     const box = el.getBoundingClientRect();
     if (box.width && box.right > width + 1) {
       offenders.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-                     (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+                     (typeof el.className === 'string' && el.className.trim()
+                      ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
                      ' right=' + Math.round(box.right));
     }
   }
@@ -141,8 +142,8 @@ PAGE_TYPES = [
              heading="Posting rights: Emma Jones"),
     PageType("person", MANAGER, lambda s: f"/people/{_person(SHOWCASE)(s)}", main=True, heading="Emma Jones"),
     PageType("organization", ADMIN, lambda s: "/organization", main=True, heading="Organization"),
-    PageType("organization-filtered", ADMIN, lambda s: "/organization?status=certified&department=Nursing&sort=hire_date",
-             heading="Organization"),
+    PageType("organization-filtered", ADMIN,
+             lambda s: "/organization?status=certified&department=Nursing&sort=hire_date", heading="Organization"),
     PageType("people", ADMIN, lambda s: "/people", main=True, heading="People"),
     PageType("person-edit", ADMIN, lambda s: f"/people/{_person(SHOWCASE)(s)}/edit", main=True, heading="Emma Jones"),
     PageType("person-new", ADMIN, lambda s: "/people/new", heading="Add a person"),

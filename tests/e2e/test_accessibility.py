@@ -5,7 +5,7 @@ and the journeys scan the states they reach (an import's dry run, a suspension, 
 """
 import pytest
 
-from tests.e2e.conftest import ADMIN, SCAN_EMPLOYEE, SHOWCASE, log_in
+from tests.e2e.conftest import ADMIN, SCAN_EMPLOYEE, SHOWCASE
 from tests.e2e.helpers import PAGE_TYPES, assert_accessible
 
 expect = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed").expect
@@ -25,9 +25,9 @@ def test_page_has_no_serious_accessibility_violations(page_type, site, signed_in
     assert page.csp_violations == [], f"{page_type.name}: the CSP blocked something: {page.csp_violations}"
 
 
-def test_error_messages_and_other_states_are_accessible(site, new_page):
+def test_error_messages_and_other_states_are_accessible(site, signed_in):
     """Pages as they look after a mistake or an action: flash messages, field errors, a one-time secret, 403."""
-    visitor = new_page()
+    visitor = signed_in(None)
     visitor.goto("/login")
     visitor.get_by_label("Email").fill(SCAN_EMPLOYEE)
     visitor.get_by_label("Password").fill("not the password")
@@ -35,8 +35,7 @@ def test_error_messages_and_other_states_are_accessible(site, new_page):
     expect(visitor.locator(".flash-error")).to_contain_text("do not match")
     assert_accessible(visitor, "login after a failed sign-in")
 
-    employee = new_page()
-    log_in(employee, site, SCAN_EMPLOYEE)
+    employee = signed_in(SCAN_EMPLOYEE)
     employee.goto("/account/password")
     employee.get_by_label("Current password").fill(site.password)
     employee.get_by_label("New password", exact=True).fill("short")
@@ -49,8 +48,7 @@ def test_error_messages_and_other_states_are_accessible(site, new_page):
     assert response.status == 403
     assert_accessible(employee, "403 page")
 
-    admin = new_page()
-    log_in(admin, site, ADMIN)
+    admin = signed_in(ADMIN)
     admin.goto("/people/new")
     admin.get_by_role("button", name="Add person").click()
     expect(admin.locator(".field.has-error").first).to_be_visible()
