@@ -3,7 +3,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.api.models import ApiToken
 from app.audit.services import record
@@ -48,12 +48,14 @@ def revoke_token(actor, token: ApiToken, now: datetime) -> None:
                subject_id=token.id, at=now)
 
 
-def token_for_secret(secret: str) -> ApiToken | None:
-    """The active token with this secret, or None."""
+_ACTIVE_TOKEN = select(ApiToken.id).where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
+
+
+def token_for_secret(secret: str) -> int | None:
+    """The id of the active token with this secret, or None (checked on every request: revocation is immediate)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret)))
-    return token if token is not None and token.active else None
+    return db.session.scalar(_ACTIVE_TOKEN, {"digest": _hash(secret)})
 
 
 def all_tokens() -> list[ApiToken]:

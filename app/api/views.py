@@ -27,11 +27,11 @@ def authenticate():
     if QUERY_TOKEN_NAMES & set(request.args):
         return error(400, "Send the token in the Authorization header, never in the URL.")
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    token = token_for_secret(secret.strip()) if scheme.lower() == "bearer" else None
-    if token is None:
+    token_id = token_for_secret(secret.strip()) if scheme.lower() == "bearer" else None
+    if token_id is None:
         return error(401, "A valid API token is required: Authorization: Bearer <token>.",
                      {"WWW-Authenticate": 'Bearer realm="postready"'})
-    g.api_token = token
+    g.api_token_id = token_id
     return None
 
 

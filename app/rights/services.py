@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -12,6 +12,7 @@ from app.accounts.models import User
 from app.audit.services import record
 from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
+from app.courses.models import CourseVersion
 from app.courses.services import current_versions
 from app.extensions import db
 from app.permissions import can_suspend_rights
@@ -29,17 +30,34 @@ def policy() -> RightsPolicy:
 
 
 def certification_titles() -> dict[str, str]:
-    return {c.slug: c.title for v in current_versions() for c in v.certifications}
+    """Titles of the current certifications; course versions are immutable, so cached per newest version."""
+    newest = db.session.scalar(select(func.max(CourseVersion.id)))
+    cached = current_app.extensions.get("postready.certification_titles")
+    if cached is None or cached[0] != newest:
+        cached = (newest, {c.slug: c.title for v in current_versions() for c in v.certifications})
+        current_app.extensions["postready.certification_titles"] = cached
+    return cached[1]
+
+
+_SUSPENDED_BY = aliased(User)
+# Built once: constructing these statements costs more than running them.
+_CERTIFICATES = (
+    select(Certificate.user_id, Certificate.certification_slug, Certificate.issued_at,
+           Certificate.expires_at, CertificateRevocation.revoked_at)
+    .outerjoin(CertificateRevocation)
+)
+_SUSPENSIONS = (
+    select(RightsSuspension.user_id, RightsSuspension.right_slug, RightsSuspension.reason,
+           _SUSPENDED_BY.full_name, RightsSuspension.suspended_at, RightsSuspensionLift.lifted_at)
+    .join(_SUSPENDED_BY, RightsSuspension.suspended_by_id == _SUSPENDED_BY.id)
+    .outerjoin(RightsSuspensionLift)
+    .order_by(RightsSuspension.suspended_at)
+)
 
 
 def certificates_by_person(user_ids: Sequence[int], as_of: datetime | None = None) -> dict[int, list[HeldCertificate]]:
     """Everyone's certificates in one query; with as_of, only what the records said then."""
-    query = (
-        select(Certificate.user_id, Certificate.certification_slug, Certificate.issued_at,
-               Certificate.expires_at, CertificateRevocation.revoked_at)
-        .outerjoin(CertificateRevocation)
-        .where(Certificate.user_id.in_(user_ids))
-    )
+    query = _CERTIFICATES.where(Certificate.user_id.in_(user_ids))
     if as_of is not None:
         query = query.where(Certificate.issued_at <= as_of)
     result: dict[int, list[HeldCertificate]] = defaultdict(list)
@@ -52,15 +70,7 @@ def certificates_by_person(user_ids: Sequence[int], as_of: datetime | None = Non
 
 def suspensions_by_person(user_ids: Sequence[int], at: datetime | None = None) -> dict[int, list[Suspension]]:
     """Suspensions in force (now, or at a past moment) for each person, in one query."""
-    by = aliased(User)
-    query = (
-        select(RightsSuspension.user_id, RightsSuspension.right_slug, RightsSuspension.reason,
-               by.full_name, RightsSuspension.suspended_at, RightsSuspensionLift.lifted_at)
-        .join(by, RightsSuspension.suspended_by_id == by.id)
-        .outerjoin(RightsSuspensionLift)
-        .where(RightsSuspension.user_id.in_(user_ids))
-        .order_by(RightsSuspension.suspended_at)
-    )
+    query = _SUSPENSIONS.where(RightsSuspension.user_id.in_(user_ids))
     if at is not None:
         query = query.where(RightsSuspension.suspended_at <= at)
     result: dict[int, list[Suspension]] = defaultdict(list)
