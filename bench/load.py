@@ -38,6 +38,7 @@ class WrkResult:
     wraps: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     raw: str = ""
+    load_before: str = ""
 
     @property
     def ok_requests(self) -> int:
@@ -88,8 +89,11 @@ def run_wrk(base_url: str, requests_: list[Request], connections: int, seconds: 
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
            "--timeout", f"{timeout_s}s", "-s", str(LUA), base_url.rstrip("/") + "/", "--", str(path), str(threads)]
     env = dict(os.environ, BENCH_STATUSES="1" if statuses else "0")
+    load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else ""
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + timeout_s + 60)
     if proc.returncode != 0 or "requests in" not in proc.stdout:
         raise RuntimeError(f"wrk failed for {name}: {proc.stdout}\n{proc.stderr}")
     (workdir / f"{name}-c{connections}.wrk.txt").write_text(proc.stdout)
-    return parse(proc.stdout, connections)
+    result = parse(proc.stdout, connections)
+    result.load_before = load_before
+    return result

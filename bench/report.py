@@ -37,8 +37,11 @@ def _wrk_table(workload: dict) -> list[str]:
               + (f", statuses {row['app']['statuses']}" if row['app'].get('statuses') else "")
               + (f", socket errors {row['app']['socket_errors']}" if row['app'].get('socket_errors') else "")
               for row in workload["rows"]]
+    loads = [f"c={row['connections']}: {row['app'].get('load_before', '?')} / {row['floor'].get('load_before', '?')}"
+             for row in workload["rows"]]
     return lines + [""] + ([f"Notes: {'; '.join(notes)}.", ""] if notes else []) + \
-        [f"Responses: {'; '.join(errors)}.", ""]
+        [f"Responses: {'; '.join(errors)}.", "",
+         f"Load average (1, 5, 15 min) just before the PostReady / floor run: {'; '.join(loads)}.", ""]
 
 
 def _time_table(workload: dict) -> list[str]:
@@ -51,13 +54,14 @@ def _time_table(workload: dict) -> list[str]:
 
 
 def write_report(path: Path, args, results: dict) -> None:
+    """`args` needs .threads and .seconds (the run's settings)."""
     facts, workloads = results["facts"], results["workloads"]
     kept = ""
     if path.exists():
         old = path.read_text()
         if KEEP in old:
             kept = old.split(KEEP, 1)[1].lstrip("\n")
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = results.get("finished_at") or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     db = facts["database"] + (f" {facts.get('postgresql')}" if facts["database"] == "postgresql" else
                                f" {facts['sqlite']} (WAL, synchronous=FULL)")
     out = [
@@ -119,3 +123,13 @@ def write_report(path: Path, args, results: dict) -> None:
             f"token) in {results['login_seconds']:.0f} s, before the runs that use them.", "", KEEP, ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(out) + kept)
+
+
+if __name__ == "__main__":  # python -m bench.report RESULTS.json OUT.md: rewrite a report from a run's raw results
+    import json
+    import sys
+    from types import SimpleNamespace
+
+    raw = json.loads(Path(sys.argv[1]).read_text())
+    settings = SimpleNamespace(**raw.get("settings", {"threads": 1, "seconds": 10}))
+    write_report(Path(sys.argv[2]), settings, raw)
