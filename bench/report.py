@@ -13,6 +13,10 @@ from bench.load import WrkResult
 KEEP = "<!-- Everything below this line is hand-written and kept when python -m bench rewrites this file. -->"
 
 
+def _r(ratio: float) -> str:
+    return f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.3f}"
+
+
 def _mark(passed) -> str:
     return {True: "**PASS**", False: "**MISS**", None: "n/a"}[passed]
 
@@ -31,7 +35,7 @@ def _wrk_table(workload: dict) -> list[str]:
         lines.append(
             f"| {row['connections']} | {a['rps']:,.1f} | {a['p50_ms']:.1f} ms | {a['p99_ms']:.1f} ms | "
             f"{f['rps']:,.1f} | {f['p50_ms']:.1f} ms | {f['p99_ms']:.1f} ms | "
-            f"**{row['ratio']:.2f}** {'(p99/p99)' if p99 else ''} | {workload['target']} | {_mark(row['passed'])} |")
+            f"**{_r(row['ratio'])}**{' (p99/p99)' if p99 else ''} | {workload['target']} | {_mark(row['passed'])} |")
     notes = [f"c={row['connections']}: {row['note']}" for row in workload["rows"] if row["note"]]
     errors = [f"c={row['connections']}: non-2xx/3xx {row['app']['non_2xx_3xx']}"
               + (f", statuses {row['app']['statuses']}" if row['app'].get('statuses') else "")
@@ -48,7 +52,7 @@ def _time_table(workload: dict) -> list[str]:
     lines = ["| | PostReady | floor | ratio | target | result |", "| --- | ---: | ---: | ---: | --- | --- |"]
     for row in workload["rows"]:
         lines.append(f"| {row['label']} | {row['app']['seconds'] * 1000:,.0f} ms | "
-                     f"{row['floor']['seconds'] * 1000:,.0f} ms | **{row['ratio']:.2f}** | {workload['target']} | "
+                     f"{row['floor']['seconds'] * 1000:,.0f} ms | **{_r(row['ratio'])}** | {workload['target']} | "
                      f"{_mark(row['passed'])} |")
     return lines + [""]
 
@@ -102,7 +106,7 @@ def write_report(path: Path, args, results: dict) -> None:
         lower_is_better = w["kind"] in ("time", "p99")
         worst = max(w["rows"], key=lambda r: r["ratio"]) if lower_is_better else min(w["rows"], key=lambda r: r["ratio"])
         result = "n/a" if w["threshold"] is None else _mark(all(r["passed"] for r in w["rows"]))
-        out.append(f"| {w['title']} | {w['target']} | {worst['ratio']:.2f} | {result} |")
+        out.append(f"| {w['title']} | {w['target']} | {_r(worst['ratio'])} | {result} |")
     memory = results["memory"]["app"]
     peak = max((m["peak_mb"] for m in memory), default=0.0)
     out.append(f"| Peak memory per PostReady worker | < 150 MB | {peak:.0f} MB | {_mark(peak < 150)} |")

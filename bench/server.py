@@ -29,11 +29,14 @@ class Gunicorn:
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 120) -> "Gunicorn":
+    def start(self, timeout: float = 120, wait: bool = True) -> "Gunicorn":
         cmd = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--worker-class", "sync",
                "--bind", f"127.0.0.1:{self.port}", "--timeout", "600", "--chdir", str(REPO), self.target]
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO)
+        return self.wait_ready(timeout) if wait else self
+
+    def wait_ready(self, timeout: float = 120) -> "Gunicorn":
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
