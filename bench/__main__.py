@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import secrets
 import shlex
 import statistics
@@ -26,7 +25,7 @@ from bench import facts as machine
 from bench.load import Request, WrkResult, run_wrk
 from bench.report import write_report
 from bench.server import REPO, Gunicorn
-from bench.sessions import USER_AGENT, headers, login, login_many
+from bench.sessions import USER_AGENT, headers, login_many
 
 PLATFORMS = ["facebook", "instagram", "linkedin", "youtube", "tiktok"]
 # Refresher week, per 20 submissions: 6 earn a certificate (30%), 3 fail (15%), 11 pass a module; interleaved.
@@ -135,7 +134,6 @@ class Bench:
         self.args, self.db, self.workdir = args, db, workdir
         self.sessions: dict[str, tuple[str, str]] = {}
         self.workloads: list[Workload] = []
-        self.rng = random.Random(7)
 
     # -- helpers --
     def wrk(self, server: Gunicorn, reqs: list[Request], c: int, name: str, statuses: bool = False,

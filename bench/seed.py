@@ -2,10 +2,12 @@
 
 Everything goes through the real schema: the database is migrated with
 flask_migrate.upgrade, the real `courses/` are synced with the app's own
-services, then people and several years of evidence are inserted with
-`insert(table)` executemany (never the ORM one row at a time). Evidence
-tables are append-only (triggers refuse UPDATE/DELETE), so rows are only
-ever inserted, each with its final values.
+services, then people and several years of evidence are bulk-inserted
+(never the ORM one row at a time): on SQLite one INSERT per table run with
+the driver's executemany, on PostgreSQL COPY (see BulkSink). Values are
+converted once, when each row is made, to what the app's column types store.
+Evidence tables are append-only (triggers refuse UPDATE/DELETE), so rows are
+only ever inserted, each with its final values.
 
 The shape, for N people:
   * ~50 departments (fewer for small N); each has a head (manager) reporting to
@@ -33,7 +35,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
 CORE_ORDER = ["phi", "consent", "claims", "reviews", "workflow"]
 PLATFORM_SHARE = {"facebook": 0.35, "instagram": 0.30, "linkedin": 0.25, "youtube": 0.10, "tiktok": 0.08}
@@ -192,19 +194,14 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
     """Migrate, sync courses and insert the organisation. `app` is a create_app() instance."""
     from flask_migrate import upgrade
 
-    from app.accounts.models import Department, User
     from app.accounts.passwords import hash_password
     from app.api.services import create_token
-    from app.assignments.models import Assignment
-    from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
     from app.certificates.services import signing_key, verify_url
     from app.courses.content import read_courses
-    from app.courses.models import Certification, CourseVersion, LessonView, Module, ModuleCompletion
+    from app.courses.models import Certification, CourseVersion, Module
     from app.courses.services import sync_courses
     from app.database import utcnow
     from app.extensions import db
-    from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission
-    from app.rights.models import RightsSuspension, RightsSuspensionLift
 
     started = time.perf_counter()
     rng = random.Random(rng_seed)
