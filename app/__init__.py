@@ -22,11 +22,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.DEFAULTS)
     app.config.update(config.from_environment(app.instance_path))
     app.config.update(overrides or {})
-    if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):  # memory: no pool
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri not in ("sqlite://", "sqlite:///:memory:"):  # memory: no pool
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             # Threads per process share a pool; size it to the server's threads (DB_POOL_SIZE).
             "pool_size": int(app.config["DB_POOL_SIZE"]), "max_overflow": 10, "pool_timeout": 60,
+            # A network server can drop a pooled connection; a SQLite file cannot, so skip the ping.
+            "pool_pre_ping": not uri.startswith("sqlite"),
         }
     _check_secret_key(app)
     if app.config["TRUSTED_PROXIES"]:

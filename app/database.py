@@ -45,7 +45,8 @@ def _configure_sqlite(dbapi_connection, _record):
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        # Straight to the driver: this runs at the start of every request's transaction.
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
 def utcnow() -> datetime:

@@ -15,19 +15,27 @@ CSP = "; ".join([
 ])
 
 
+EVERY_RESPONSE = (
+    ("Content-Security-Policy", CSP),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def register(app: Flask) -> None:
+    with_hsts = EVERY_RESPONSE + (HSTS,)
+
     @app.after_request
     def security_headers(response):
+        wanted = EVERY_RESPONSE if app.debug else with_hsts
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if not app.debug:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if response.mimetype == "text/html":
+        present = {name.lower() for name in headers.keys()}  # one pass, not one scan per header
+        headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
+        if response.mimetype == "text/html" and "cache-control" not in present:
             # Pages can show personal data: never keep them in shared caches.
-            headers.setdefault("Cache-Control", "no-store")
+            headers["Cache-Control"] = "no-store"
         return response

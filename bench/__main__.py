@@ -5,6 +5,7 @@ See bench/README.md. Every figure is a ratio to a floor measured in the same run
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import secrets
@@ -192,17 +193,19 @@ class Bench:
         log(f"app on {self.app.base_url}, floors on {self.floors.base_url}")
         try:
             self.ensure_sessions([self.seed.admin_email, self.seed.team_manager_email])
-            self.rights()
-            self.quiz()
-            self.team()
-            self.download()
-            self.export()
-            self.render()
+            for name in args.only:
+                getattr(self, name)()
             self.memory = {"app": self.app.worker_memory(), "floors": self.floors.worker_memory()}
         finally:
             self.app.stop()
             self.floors.stop()
         self.facts["load_after"] = machine.loadavg()
+
+    @functools.cached_property
+    def rights_requests(self) -> list[Request]:
+        auth = {"Authorization": f"Bearer {self.seed.api_token}", "User-Agent": USER_AGENT}
+        return [Request("GET", f"/api/v1/people/{quote(e, safe='@')}/posting-rights/{PLATFORMS[i % len(PLATFORMS)]}",
+                        headers=auth) for i, e in enumerate(self.seed.emails)]
 
     # 1. rights check
     def rights(self) -> None:
@@ -211,9 +214,6 @@ class Bench:
                      "one indexed lookup by email among the N users (`GET /floor/people/<email>`)",
                      "≥ 0.6 × floor req/s", "throughput", 0.6)
         emails = self.seed.emails
-        auth = {"Authorization": f"Bearer {self.seed.api_token}", "User-Agent": USER_AGENT}
-        self.rights_requests = [Request("GET", f"/api/v1/people/{quote(e, safe='@')}/posting-rights/"
-                                        f"{PLATFORMS[i % len(PLATFORMS)]}", headers=auth) for i, e in enumerate(emails)]
         floor_reqs = [Request("GET", f"/floor/people/{quote(e, safe='@')}", headers={"User-Agent": USER_AGENT})
                       for e in emails]
         self.check(self.app, self.rights_requests[0], 200, "application/json")
@@ -484,6 +484,9 @@ class Bench:
                 "logins": self.logins, "login_seconds": self.login_seconds}
 
 
+WORKLOADS = ("rights", "quiz", "team", "download", "export", "render")
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -499,7 +502,14 @@ def parse_args(argv=None):
     parser.add_argument("--smoke", action="store_true",
                         help="tiny run for CI: --people 200 --seconds 1 --connections 4")
     parser.add_argument("--keep", action="store_true", help="keep the work dir and database (for profiling)")
+    parser.add_argument("--only", default=",".join(WORKLOADS),
+                        help=f"comma-separated workloads to run, for development (default all: {','.join(WORKLOADS)}); "
+                             "rights_under_export runs inside export")
     args = parser.parse_args(argv)
+    args.only = [w.strip() for w in args.only.split(",") if w.strip()]
+    unknown = sorted(set(args.only) - set(WORKLOADS))
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
     if args.smoke:
         args.people, args.seconds, args.connections = 200, 1, "4"
     args.connections = [int(c) for c in str(args.connections).split(",") if c.strip()]

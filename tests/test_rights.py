@@ -90,6 +90,23 @@ def test_suspension_and_lift_are_recorded_and_take_effect_at_once(course, people
     assert suspension.suspended_by_id == people.manager.id and suspension.lift.lifted_by_id == people.manager.id
 
 
+def test_lifting_one_suspension_leaves_the_suspenders_others_in_force(client, course, people, token):
+    # Regression: the lift was once joined to the suspender instead of the suspension, so one lift by
+    # a manager seemed to lift every suspension that manager had made.
+    for person in (people.employee, people.indirect):
+        certify(person, NOW)
+    first = suspend_rights(people.manager, people.employee, None, "Posted a wristband photo", NOW)
+    suspend_rights(people.manager, people.indirect, None, "Shared a chart on a group chat", NOW)
+    db.session.commit()
+    lift_suspension(people.manager, first, "Retrained", NOW + timedelta(minutes=1))
+    db.session.commit()
+    assert allowed(people.employee) == {"post-instagram": True, "reply-comments-reviews": True}
+    assert allowed(people.indirect) == {"post-instagram": False, "reply-comments-reviews": False}
+    answer = api(client, f"/people/{people.indirect.email}/posting-rights/instagram", token).get_json()
+    assert answer["allowed"] is False and answer["reason"].startswith("Suspended by Mona Manager")
+    assert api(client, f"/people/{people.employee.email}/posting-rights/instagram", token).get_json()["allowed"]
+
+
 def test_other_teams_manager_cannot_suspend(course, people):
     from app.rights.services import RightsError
 

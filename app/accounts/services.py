@@ -1,8 +1,9 @@
 """Account services. Each takes the acting user explicitly; the caller commits."""
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Department, Role, User
@@ -22,6 +23,21 @@ def normalize_email(email: str) -> str:
 
 def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+class PersonRef(NamedTuple):
+    id: int
+    email: str
+    active: bool
+
+
+_PERSON_REF = select(User.id, User.email, User.active).where(User.email == bindparam("email"))
+
+
+def person_ref_by_email(email: str) -> PersonRef | None:
+    """Id, email and active flag only: what a rights check needs, without loading an ORM object."""
+    row = db.session.connection().execute(_PERSON_REF, {"email": normalize_email(email)}).first()
+    return PersonRef(*row) if row else None
 
 
 def authenticate(email: str, password: str) -> User | None:

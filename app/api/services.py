@@ -55,7 +55,7 @@ def token_for_secret(secret: str) -> int | None:
     """The id of the active token with this secret, or None (checked on every request: revocation is immediate)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
-    return db.session.scalar(_ACTIVE_TOKEN, {"digest": _hash(secret)})
+    return db.session.connection().execute(_ACTIVE_TOKEN, {"digest": _hash(secret)}).scalar()
 
 
 def all_tokens() -> list[ApiToken]:

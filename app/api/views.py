@@ -1,11 +1,11 @@
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.accounts.services import find_by_email
+from app.accounts.services import person_ref_by_email
 from app.api.openapi import openapi_document
 from app.api.services import token_for_secret
 from app.database import utcnow
-from app.rights.services import policy, rights_of
+from app.rights.services import policy, right_of, rights_of
 
 # Bearer tokens only: no cookie sessions, no CSRF.
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -53,7 +53,7 @@ def _decision_json(decision) -> dict:
 
 def _person(email: str):
     # The same answer for an unknown address and one that is not in this organization.
-    return find_by_email(email) if len(email) <= 254 else None
+    return person_ref_by_email(email) if len(email) <= 254 else None
 
 
 @bp.get("/people/<path:email>/posting-rights")
@@ -68,13 +68,14 @@ def posting_rights(email: str):
 
 @bp.get("/people/<path:email>/posting-rights/<platform>")
 def platform_right(email: str, platform: str):
-    if policy().for_platform(platform) is None:
+    rule = policy().for_platform(platform)
+    if rule is None:
         return error(404, f"Unknown platform. Known platforms: {', '.join(policy().platforms)}.")
     person = _person(email)
     if person is None:
         return error(404, "No such person.")
     now = utcnow()
-    decision = next(d for d in rights_of(person, now) if d.platform == platform)
+    decision = right_of(person, rule, now)
     return jsonify(email=person.email, checked_at=now.isoformat(), **_decision_json(decision))
 
 

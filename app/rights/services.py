@@ -4,7 +4,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, literal, null, select, union_all
+from sqlalchemy.sql import Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -17,7 +18,7 @@ from app.courses.services import current_versions
 from app.extensions import db
 from app.permissions import can_suspend_rights
 from app.rights.models import RightsSuspension, RightsSuspensionLift
-from app.rights.policy import RightsPolicy, load_policy
+from app.rights.policy import RightRule, RightsPolicy, load_policy
 from app.rights.rules import RightDecision, Suspension, decide_rights
 
 
@@ -29,9 +30,19 @@ def policy() -> RightsPolicy:
     return load_policy(current_app._get_current_object())
 
 
-def certification_titles() -> dict[str, str]:
-    """Titles of the current certifications; course versions are immutable, so cached per newest version."""
-    newest = db.session.scalar(select(func.max(CourseVersion.id)))
+_NEWEST_VERSION = select(func.max(CourseVersion.id))
+
+
+def _core(statement, params: dict | None = None):
+    """Run a column query on the session's connection: plain rows, no ORM bookkeeping (the hot paths)."""
+    return db.session.connection().execute(statement, params or {})
+
+
+def certification_titles(newest: int | None = None) -> dict[str, str]:
+    """Titles of the current certifications; course versions are immutable, so cached per newest
+    version (`newest`: that version's id, when the caller has just read it)."""
+    if newest is None:
+        newest = _core(_NEWEST_VERSION).scalar()
     cached = current_app.extensions.get("postready.certification_titles")
     if cached is None or cached[0] != newest:
         cached = (newest, {c.slug: c.title for v in current_versions() for c in v.certifications})
@@ -50,42 +61,88 @@ _SUSPENSIONS = (
     select(RightsSuspension.user_id, RightsSuspension.right_slug, RightsSuspension.reason,
            _SUSPENDED_BY.full_name, RightsSuspension.suspended_at, RightsSuspensionLift.lifted_at)
     .join(_SUSPENDED_BY, RightsSuspension.suspended_by_id == _SUSPENDED_BY.id)
-    .outerjoin(RightsSuspensionLift)
+    # Explicit ON: inferred from the last joined table (users), it would match lifts *by the suspender*.
+    .outerjoin(RightsSuspensionLift, RightsSuspensionLift.suspension_id == RightsSuspension.id)
     .order_by(RightsSuspension.suspended_at)
 )
 
 
+_CERTIFICATES_OF = _CERTIFICATES.where(Certificate.user_id.in_(bindparam("ids", expanding=True)))
+_CERTIFICATES_OF_AS_OF = _CERTIFICATES_OF.where(Certificate.issued_at <= bindparam("as_of"))
+_SUSPENSIONS_OF = _SUSPENSIONS.where(RightsSuspension.user_id.in_(bindparam("ids", expanding=True)))
+_SUSPENSIONS_OF_AT = _SUSPENSIONS_OF.where(RightsSuspension.suspended_at <= bindparam("at"))
+
+
 def certificates_by_person(user_ids: Sequence[int], as_of: datetime | None = None) -> dict[int, list[HeldCertificate]]:
     """Everyone's certificates in one query; with as_of, only what the records said then."""
-    query = _CERTIFICATES.where(Certificate.user_id.in_(user_ids))
-    if as_of is not None:
-        query = query.where(Certificate.issued_at <= as_of)
+    query = _CERTIFICATES_OF if as_of is None else _CERTIFICATES_OF_AS_OF
     result: dict[int, list[HeldCertificate]] = defaultdict(list)
-    for user_id, slug, issued, expires, revoked in db.session.execute(query):
+    for user_id, slug, issued, expires, revoked in _core(query, {"ids": list(user_ids), "as_of": as_of}):
         if as_of is not None and revoked is not None and revoked > as_of:
             revoked = None
         result[user_id].append(HeldCertificate(slug, issued, expires, revoked))
     return result
 
 
-def suspensions_by_person(user_ids: Sequence[int], at: datetime | None = None) -> dict[int, list[Suspension]]:
-    """Suspensions in force (now, or at a past moment) for each person, in one query."""
-    query = _SUSPENSIONS.where(RightsSuspension.user_id.in_(user_ids))
-    if at is not None:
-        query = query.where(RightsSuspension.suspended_at <= at)
+def suspensions_by_person(user_ids: Sequence[int] | Select, at: datetime | None = None) -> dict[int, list[Suspension]]:
+    """Suspensions in force (now, or at a past moment) for each person, in one query.
+
+    `user_ids` is a list of ids or a query selecting them (a report's population)."""
+    if isinstance(user_ids, Select):
+        query = _SUSPENSIONS.where(RightsSuspension.user_id.in_(user_ids))
+        if at is not None:
+            query = query.where(RightsSuspension.suspended_at <= at)
+        params = {}
+    else:
+        query, params = (_SUSPENSIONS_OF if at is None else _SUSPENSIONS_OF_AT), {"ids": list(user_ids), "at": at}
     result: dict[int, list[Suspension]] = defaultdict(list)
-    for user_id, right_slug, reason, by_name, since, lifted_at in db.session.execute(query):
+    for user_id, right_slug, reason, by_name, since, lifted_at in _core(query, params):
         if lifted_at is None or (at is not None and lifted_at > at):
             result[user_id].append(Suspension(right_slug, reason, by_name, since))
     return result
 
 
-def rights_for_people(people: Sequence[User], now: datetime, as_of: datetime | None = None) -> dict[int, list[RightDecision]]:
-    """Every right for every person, in a fixed number of queries."""
-    ids = [p.id for p in people]
-    certificates = certificates_by_person(ids, as_of)
-    suspensions = suspensions_by_person(ids, as_of)
-    rules, titles = policy().rights, certification_titles()
+def _rights_inputs(as_of: bool):
+    """Certificates, suspensions and the newest course version in one round trip (a UNION ALL of
+    rows tagged by kind): the rights check runs before every post, so its query count matters."""
+    ids = bindparam("ids", expanding=True)
+    certificates = select(literal("c").label("kind"), *_CERTIFICATES.selected_columns, null(), null()) \
+        .select_from(_CERTIFICATES.get_final_froms()[0]).where(Certificate.user_id.in_(ids))
+    suspensions = _SUSPENSIONS.with_only_columns(
+        literal("s"), RightsSuspension.user_id, RightsSuspension.right_slug, RightsSuspension.suspended_at,
+        null(), RightsSuspensionLift.lifted_at, RightsSuspension.reason, _SUSPENDED_BY.full_name,
+        maintain_column_froms=True).order_by(None).where(RightsSuspension.user_id.in_(ids))
+    if as_of:
+        certificates = certificates.where(Certificate.issued_at <= bindparam("as_of"))
+        suspensions = suspensions.where(RightsSuspension.suspended_at <= bindparam("as_of"))
+    newest = select(literal("v"), func.max(CourseVersion.id), null(), null(), null(), null(), null(), null())
+    return union_all(certificates, suspensions, newest)
+
+
+_RIGHTS_INPUTS = {False: _rights_inputs(False), True: _rights_inputs(True)}
+
+
+def rights_for_people(people: Sequence[User], now: datetime, as_of: datetime | None = None,
+                      only: Sequence[RightRule] | None = None) -> dict[int, list[RightDecision]]:
+    """Every right (or only the given ones) for every person, in one query.
+
+    `people` need only `id` and `active`: User objects or PersonRef rows."""
+    certificates: dict[int, list[HeldCertificate]] = defaultdict(list)
+    suspensions: dict[int, list[Suspension]] = defaultdict(list)
+    newest = None
+    params = {"ids": [p.id for p in people], "as_of": as_of}
+    for kind, user_id, slug, at, expires, ended, reason, by_name in _core(_RIGHTS_INPUTS[as_of is not None], params):
+        if kind == "c":
+            revoked = None if as_of is not None and ended is not None and ended > as_of else ended
+            certificates[user_id].append(HeldCertificate(slug, at, expires, revoked))
+        elif kind == "s":
+            if ended is None or (as_of is not None and ended > as_of):
+                suspensions[user_id].append(Suspension(slug, reason, by_name, at))
+        else:
+            newest = user_id
+    for held in suspensions.values():
+        held.sort(key=lambda s: s.since)
+    rules, titles = (policy().rights if only is None else only), certification_titles(newest)
     moment = as_of or now
     return {
         p.id: decide_rights(rules, certificates.get(p.id, []), suspensions.get(p.id, []), p.active, moment, titles)
@@ -95,6 +152,11 @@ def rights_for_people(people: Sequence[User], now: datetime, as_of: datetime | N
 
 def rights_of(person: User, now: datetime) -> list[RightDecision]:
     return rights_for_people([person], now)[person.id]
+
+
+def right_of(person: User, rule: RightRule, now: datetime) -> RightDecision:
+    """One right of one person (the API's per-platform check): only that rule is decided."""
+    return rights_for_people([person], now, only=[rule])[person.id][0]
 
 
 def suspend_rights(actor: User, person: User, right_slug: str | None, reason: str, now: datetime) -> RightsSuspension:
