@@ -3,7 +3,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from flask import current_app
+from sqlalchemy import Select, func, or_, select, true
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import Department, User
 from app.assignments.models import Assignment
@@ -12,10 +14,13 @@ from app.certificates.rules import HeldCertificate
 from app.courses.models import CourseVersion, Lesson, LessonView, Module, ModuleCompletion
 from app.courses.services import current_versions
 from app.extensions import db
-from app.quizzes.models import Attempt
 from app.reports.rules import Cell, OpenAssignment, requirement_status
 from app.rights.policy import RightsPolicy
 from app.rights.services import suspensions_by_person
+
+
+# The organization's scope: everyone. Queries over it need no `IN (...)` at all (see _in).
+EVERYONE = select(User.id)
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,12 @@ class PersonRow:
     hire_date: object
     active: bool
     cells: tuple[Cell, ...]
+
+
+def _rows(query):
+    """Column queries on the session's connection: plain rows, without the ORM's per-row bookkeeping
+    (and `.all()` fetches in bulk, not a row at a time)."""
+    return db.session.connection().execute(query)
 
 
 def requirements(at: datetime | None = None) -> list[Requirement]:
@@ -64,7 +75,8 @@ def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPoli
     """A row of requirement cells for each person whose id `ids_query` selects.
 
     With as_of, only records that existed at `at` count, so a past date gives
-    the same answer every time it is asked.
+    the same answer every time it is asked. Without it nothing is in the future,
+    so the time filters are left out and the indexes cover the scans.
     """
     manager = User.__table__.alias("manager")
     person_query = (
@@ -72,85 +84,120 @@ def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPoli
                User.active, User.deactivated_at)
         .outerjoin(Department, User.department_id == Department.id)
         .outerjoin(manager, User.manager_id == manager.c.id)
-        .where(User.id.in_(ids_query))
+        .where(_in(User.id, ids_query))
         .order_by(User.full_name, User.id)
     )
     if as_of:
         person_query = person_query.where(User.created_at <= at)
-    people = db.session.execute(person_query).all()
-    certificates = _certificates(ids_query, at if as_of else None)
-    completions = _completions(ids_query, at)
-    activity = _activity(ids_query, at)
+    people = _rows(person_query).all()
+    until = at if as_of else None
+    certificates = _certificates(ids_query, until, at)
+    completions = _completions(ids_query, until)
+    activity = _activity(ids_query, until)
     assignments = _assignments(ids_query, at)
-    suspensions = suspensions_by_person(ids_query, at if as_of else None)
+    suspensions = suspensions_by_person(ids_query, until)
     platform_of = {r.slug: r.platform for r in policy.rights}
+    no_completions: dict[str, datetime] = {}
+    no_activity: set[str] = set()
     rows = []
     for pid, name, email, dept, manager_name, hired, active, deactivated_at in people:
         if as_of:
             active = deactivated_at is None or deactivated_at > at
-        cells = []
-        for req in reqs:
-            suspended = any(
-                s.right_slug is None or platform_of.get(s.right_slug) == req.slug for s in suspensions.get(pid, [])
+        mine = suspensions.get(pid)
+        done, seen = completions.get(pid, no_completions), activity.get(pid, no_activity)
+        cells = tuple(
+            requirement_status(
+                certificates.get((pid, req.slug), ()), req.module_slugs, done, seen,
+                assignments.get((pid, req.slug), ()),
+                bool(mine) and any(s.right_slug is None or platform_of.get(s.right_slug) == req.slug for s in mine),
+                at,
             )
-            cells.append(requirement_status(
-                certificates.get((pid, req.slug), []), req.module_slugs, completions.get(pid, {}),
-                activity.get(pid, set()), assignments.get((pid, req.slug), []), suspended, at,
-            ))
-        rows.append(PersonRow(pid, name, email, dept or "", manager_name or "", hired, active, tuple(cells)))
+            for req in reqs
+        )
+        rows.append(PersonRow(pid, name, email, dept or "", manager_name or "", hired, active, cells))
     return rows
 
 
-def _certificates(ids_query: Select, as_of: datetime | None) -> dict:
+def _in(column, ids_query: Select):
+    """`column IN (ids)`; nothing at all when the scope is everyone (the organization)."""
+    return true() if ids_query is EVERYONE else column.in_(ids_query)
+
+
+_OLDER = aliased(Certificate)
+
+
+def _certificates(ids_query: Select, as_of: datetime | None, at: datetime) -> dict:
+    """Each person's certificates that can decide a cell: the newest of each certification, and any
+    still valid at `at`. Earlier cycles' expired certificates (most rows, after a few years) cannot."""
+    newest = select(func.max(_OLDER.issued_at)).where(
+        _OLDER.user_id == Certificate.user_id, _OLDER.certification_slug == Certificate.certification_slug)
+    if as_of is not None:
+        newest = newest.where(_OLDER.issued_at <= as_of)
     query = (
         select(Certificate.user_id, Certificate.certification_slug, Certificate.issued_at, Certificate.expires_at,
                CertificateRevocation.revoked_at)
-        .outerjoin(CertificateRevocation).where(Certificate.user_id.in_(ids_query))
+        .outerjoin(CertificateRevocation).where(_in(Certificate.user_id, ids_query))
+        .where(or_(Certificate.expires_at > at, Certificate.issued_at == newest.scalar_subquery()))
     )
     if as_of is not None:
         query = query.where(Certificate.issued_at <= as_of)
     result = defaultdict(list)
-    for uid, slug, issued, expires, revoked in db.session.execute(query):
+    for uid, slug, issued, expires, revoked in _rows(query).all():
         if as_of is not None and revoked is not None and revoked > as_of:
             revoked = None
         result[(uid, slug)].append(HeldCertificate(slug, issued, expires, revoked))
     return result
 
 
-def _completions(ids_query: Select, at: datetime) -> dict[int, dict[str, datetime]]:
-    rows = db.session.execute(
-        select(ModuleCompletion.user_id, Module.slug, func.max(ModuleCompletion.completed_at))
-        .join(Module, ModuleCompletion.module_id == Module.id)
-        .where(ModuleCompletion.user_id.in_(ids_query), ModuleCompletion.completed_at <= at)
-        .group_by(ModuleCompletion.user_id, Module.slug)
-    )
+def _module_slugs() -> dict[int, str]:
+    """Module id -> slug. Module rows never change, so the map is kept per process, reloaded when a
+    course sync has added modules this process has not seen."""
+    app = current_app._get_current_object()
+    cached = app.extensions.get("postready.module_slugs")
+    newest = _rows(select(func.max(Module.id))).scalar()
+    if cached is None or cached[0] != newest:
+        cached = (newest, dict(_rows(select(Module.id, Module.slug)).all()))
+        app.extensions["postready.module_slugs"] = cached
+    return cached[1]
+
+
+def _completions(ids_query: Select, until: datetime | None) -> dict[int, dict[str, datetime]]:
+    """The latest completion of each module (by slug, across course versions) for each person."""
+    query = (select(ModuleCompletion.user_id, ModuleCompletion.module_id, func.max(ModuleCompletion.completed_at))
+             .where(_in(ModuleCompletion.user_id, ids_query))
+             .group_by(ModuleCompletion.user_id, ModuleCompletion.module_id))
+    if until is not None:
+        query = query.where(ModuleCompletion.completed_at <= until)
+    slug_of = _module_slugs()
     result: dict[int, dict[str, datetime]] = defaultdict(dict)
-    for uid, slug, when in rows:
-        result[uid][slug] = when
+    for uid, module_id, when in _rows(query).all():
+        mine, slug = result[uid], slug_of[module_id]
+        if slug not in mine or mine[slug] < when:
+            mine[slug] = when
     return result
 
 
-def _activity(ids_query: Select, at: datetime) -> dict[int, set[str]]:
-    views = (select(LessonView.user_id, Module.slug).join(Lesson, LessonView.lesson_id == Lesson.id)
-             .join(Module, Lesson.module_id == Module.id)
-             .where(LessonView.user_id.in_(ids_query), LessonView.viewed_at <= at).distinct())
-    attempts = (select(Attempt.user_id, Module.slug).join(Module, Attempt.module_id == Module.id)
-                .where(Attempt.user_id.in_(ids_query), Attempt.started_at <= at).distinct())
+def _activity(ids_query: Select, until: datetime | None) -> dict[int, set[str]]:
+    """Modules each person has started. A quiz opens only after every lesson is read (start_attempt),
+    so lesson views alone tell who has started; attempts add nothing."""
+    query = (select(LessonView.user_id, Lesson.module_id).join(Lesson, LessonView.lesson_id == Lesson.id)
+             .where(_in(LessonView.user_id, ids_query)).distinct())
+    if until is not None:
+        query = query.where(LessonView.viewed_at <= until)
+    slug_of = _module_slugs()
     result: dict[int, set[str]] = defaultdict(set)
-    for uid, slug in db.session.execute(views.union(attempts)):
-        result[uid].add(slug)
+    for uid, module_id in _rows(query).all():
+        result[uid].add(slug_of[module_id])
     return result
 
 
 def _assignments(ids_query: Select, at: datetime) -> dict:
-    rows = db.session.execute(
+    rows = _rows(
         select(Assignment.user_id, Assignment.certification_slug, Assignment.assigned_at, Assignment.due_at,
                Assignment.module_slugs)
-        .where(Assignment.user_id.in_(ids_query), Assignment.assigned_at <= at)
-    )
+        .where(_in(Assignment.user_id, ids_query), Assignment.assigned_at <= at)
+    ).all()
     result = defaultdict(list)
     for uid, slug, assigned, due, modules in rows:
         result[(uid, slug)].append(OpenAssignment(assigned, due, tuple(modules or ())))
     return result
-
-

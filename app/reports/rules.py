@@ -28,14 +28,14 @@ class Status(StrEnum):
         return self in (Status.CERTIFIED, Status.EXPIRING)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpenAssignment:
     assigned_at: datetime
     due_at: datetime
     module_slugs: tuple[str, ...] = ()  # empty: the whole certification
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     status: Status
     when: date | None = None        # certified/expiring: until; expired: on; overdue: was due
@@ -69,19 +69,26 @@ def requirement_status(
     the modules with any lesson read or attempt, `assignments` those assigned
     for this requirement; all as recorded at `at`.
     """
-    latest = max(certificates, key=lambda c: c.issued_at, default=None)
+    # Plain loops, not max()/min() with keys: a full export computes this for every person and
+    # requirement. Ties keep the first, as max() and min() do.
+    latest, until = None, None
+    for c in certificates:
+        if latest is None or c.issued_at > latest.issued_at:
+            latest = c
+        if c.valid_at(at) and (until is None or c.expires_at > until):
+            until = c.expires_at
     since = latest.issued_at if latest else None
-    valid = [c for c in certificates if c.valid_at(at)]
     # An assignment is satisfied by a certificate, or (for a material change) by fresh completions.
-    open_ = [a for a in assignments if not is_satisfied(a, certificates, completions)]
-    due = min(open_, key=lambda a: a.due_at, default=None)
+    due = None
+    for a in assignments:
+        if (due is None or a.due_at < due.due_at) and not is_satisfied(a, certificates, completions):
+            due = a
     required = bool(assignments)
     if suspended:
         return Cell(Status.SUSPENDED, required=required)
     if due is not None and due.due_at <= at:
         return Cell(Status.OVERDUE, due.due_at.date(), required=True)
-    if valid:
-        until = max(c.expires_at for c in valid)
+    if until is not None:
         status = Status.EXPIRING if until - at <= EXPIRING_WINDOW else Status.CERTIFIED
         return Cell(status, until.date(), due.due_at.date() if due else None, required)
     due_date = due.due_at.date() if due else None
@@ -93,9 +100,14 @@ def requirement_status(
         return Cell(Status.EXPIRED, ended.date(), due_date, required)
     if module_slugs and all(m in completions for m in module_slugs):
         return Cell(Status.PASSED, due=due_date, required=required)
-    if active_modules & set(module_slugs) or any(m in completions for m in module_slugs):
+    if any(m in completions or m in active_modules for m in module_slugs):
         return Cell(Status.IN_PROGRESS, due=due_date, required=required)
+    if due_date is None and not required:
+        return _NOT_STARTED
     return Cell(Status.NOT_STARTED, due=due_date, required=required)
+
+
+_NOT_STARTED = Cell(Status.NOT_STARTED)  # the commonest cell in a new organization, shared (cells are frozen)
 
 
 def is_satisfied(assignment: OpenAssignment, certificates, completions) -> bool:

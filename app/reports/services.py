@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 
 from app.accounts.models import User
 from app.extensions import db
-from app.reports.data import PersonRow, Requirement, people_rows, requirements
+from app.reports.data import EVERYONE, PersonRow, Requirement, people_rows, requirements
 from app.reports.rules import Status, Summary, summarize
 from app.rights.services import policy
 
@@ -42,7 +42,7 @@ def reporting_line_query(manager: User) -> Select:
 
 
 def organization_query() -> Select:
-    return select(User.id)
+    return EVERYONE
 
 
 @dataclass
