@@ -28,6 +28,18 @@ def writes_db(view):
     return view
 
 
+def write_after_reading(session) -> None:
+    """For a GET that reads a lot and then records what it served (an export, a download): end the
+    read transaction here, so only the short write that follows takes SQLite's write lock, and
+    readers in other workers are never queued behind a report being computed.
+
+    Call it before record(); objects loaded so far are expired by the commit, so take what the
+    response needs from them first.
+    """
+    session.commit()
+    set_write_intent(True)
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, _record):
     if not isinstance(dbapi_connection, sqlite3.Connection):

@@ -10,7 +10,7 @@ from app.certificates.models import Certificate
 from app.certificates.services import CertificateError, certificate_by_code, revoke_certificate, signing_key, verify
 from app.certificates.signing import b64url
 from app.audit.services import record
-from app.database import utcnow, writes_db
+from app.database import utcnow, write_after_reading
 from app.extensions import db, limiter
 from app.permissions import can_revoke_certificates, can_view_certificate
 
@@ -33,6 +33,7 @@ def _certificate_for_code(code: str) -> Certificate:
 
 def _verified(code: str):
     result = verify(_certificate_for_code(code), utcnow())
+    write_after_reading(db.session)
     record("certificate.verified", actor_label="public", subject_type="certificate", subject_id=result.certificate.id,
            at=result.checked_at, details={"status": result.status.value})
     db.session.commit()
@@ -41,7 +42,6 @@ def _verified(code: str):
 
 @bp.get("/verify/<code>")
 @limiter.limit(_verify_limit)
-@writes_db
 def verify_page(code: str):
     result = _verified(code)
     return render_template("certificates/verify.html", result=result, certificate=result.certificate)
@@ -49,7 +49,6 @@ def verify_page(code: str):
 
 @bp.get("/verify/<code>.json")
 @limiter.limit(_verify_limit)
-@writes_db
 def verify_json(code: str):
     result = _verified(code)
     return jsonify(result.as_json())
@@ -87,19 +86,21 @@ def detail(certificate_id: int):
 
 @bp.get("/certificates/<int:certificate_id>/pdf")
 @login_required
-@writes_db
 def download(certificate_id: int):
     certificate = _viewable(certificate_id)
-    if certificate.pdf is None:
+    pdf = certificate.pdf
+    if pdf is None:
         abort(404)
-    record("export.downloaded", actor=current_user, subject_type="certificate", subject_id=certificate.id,
+    certificate_id, content, etag = certificate.id, pdf.content, f'"{pdf.sha256}"'
+    filename = f"postready-certificate-{certificate.certification_slug}-{certificate.issued_at:%Y-%m-%d}.pdf"
+    write_after_reading(db.session)
+    record("export.downloaded", actor=current_user, subject_type="certificate", subject_id=certificate_id,
            details={"export": "certificate-pdf"})
     db.session.commit()
-    filename = f"postready-certificate-{certificate.certification_slug}-{certificate.issued_at:%Y-%m-%d}.pdf"
-    response = Response(certificate.pdf.content, mimetype="application/pdf")
+    response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, max-age=0"
-    response.headers["ETag"] = f'"{certificate.pdf.sha256}"'
+    response.headers["ETag"] = etag
     return response
 
 

@@ -50,8 +50,21 @@ def _rows(query):
 
 
 def requirements(at: datetime | None = None) -> list[Requirement]:
-    """The certifications people are measured against: those of the version in use at `at` (default: now)."""
-    versions = current_versions() if at is None else _versions_at(at)
+    """The certifications people are measured against: those of the version in use at `at` (default: now).
+
+    Course versions never change once loaded, so today's list is kept per process until a sync adds one."""
+    if at is None:
+        app = current_app._get_current_object()
+        newest = _rows(select(func.max(CourseVersion.id))).scalar()
+        cached = app.extensions.get("postready.requirements")
+        if cached is None or cached[0] != newest:
+            cached = (newest, _requirements(current_versions()))
+            app.extensions["postready.requirements"] = cached
+        return list(cached[1])
+    return _requirements(_versions_at(at))
+
+
+def _requirements(versions: list[CourseVersion]) -> list[Requirement]:
     result = []
     for version in versions:
         for c in version.certifications:
@@ -78,6 +91,7 @@ def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPoli
     the same answer every time it is asked. Without it nothing is in the future,
     so the time filters are left out and the indexes cover the scans.
     """
+    ids_query = _resolved(ids_query)
     manager = User.__table__.alias("manager")
     person_query = (
         select(User.id, User.full_name, User.email, Department.name, manager.c.full_name, User.hire_date,
@@ -118,9 +132,26 @@ def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPoli
     return rows
 
 
-def _in(column, ids_query: Select):
+RESOLVE_UP_TO = 5000  # a scope of up to this many people is read once and passed as a list of ids
+
+
+class _Ids(list):
+    """A scope already resolved to its ids."""
+
+
+def _resolved(ids_query: Select):
+    """Run a team's scope (a recursive CTE) once, rather than inside each of the report's queries."""
+    if ids_query is EVERYONE:
+        return ids_query
+    ids = _rows(ids_query.limit(RESOLVE_UP_TO + 1)).scalars().all()
+    return _Ids(ids) if len(ids) <= RESOLVE_UP_TO else ids_query
+
+
+def _in(column, ids_query):
     """`column IN (ids)`; nothing at all when the scope is everyone (the organization)."""
-    return true() if ids_query is EVERYONE else column.in_(ids_query)
+    if ids_query is EVERYONE:
+        return true()
+    return column.in_(list(ids_query)) if isinstance(ids_query, _Ids) else column.in_(ids_query)
 
 
 _OLDER = aliased(Certificate)

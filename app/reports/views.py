@@ -10,7 +10,7 @@ from app.assignments.models import Assignment
 from app.auth import ensure_or_404, permission_required
 from app.certificates.services import certificates_of
 from app.audit.services import record
-from app.database import utcnow, writes_db
+from app.database import utcnow, write_after_reading
 from app.extensions import db
 from app.permissions import can_view_organization, can_view_person, can_view_team
 from app.quizzes.models import Attempt
@@ -35,16 +35,19 @@ def _board(scope):
 
 
 def _exported(name: str, as_of) -> None:
+    """Record who exported what, after the report is computed (in its own short write)."""
+    write_after_reading(db.session)
     record("export.downloaded", actor=current_user, subject_type="report", subject_id=name,
            details={"as_of": as_of.isoformat() if as_of else None, "query": request.query_string.decode()[:500]})
     db.session.commit()
 
 
 def _csv(board, name: str) -> Response:
-    _exported(f"{name}.csv", board.at if board.as_of else None)
     header, rows = services.dashboard_csv_rows(board)
+    body = csv_text(header, rows)
+    _exported(f"{name}.csv", board.at if board.as_of else None)
     stamp = board.at.date().isoformat()
-    response = Response(csv_text(header, rows), mimetype="text/csv")
+    response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="postready-{name}-{stamp}.csv"'
     return response
 
@@ -65,7 +68,6 @@ def team():
 
 @bp.get("/team.csv")
 @permission_required(can_view_team)
-@writes_db
 def team_csv():
     return _csv(_board(services.reporting_line_query(current_user)), "team")
 
@@ -79,7 +81,6 @@ def organization():
 
 @bp.get("/organization.csv")
 @permission_required(can_view_organization)
-@writes_db
 def organization_csv():
     return _csv(_board(services.organization_query()), "organization")
 
@@ -127,13 +128,12 @@ def _period():
 
 @bp.get("/reports/audit.pdf")
 @login_required
-@writes_db
 def audit_pdf():
     scope, name = _scope_for_audit()
     now = utcnow()
     as_of = services.parse_as_of(request.args.get("as_of"), now)
-    _exported(f"audit-{name}.pdf", as_of)
     pdf = audit.audit_report_pdf(scope, now, as_of, scope_label=name)
+    _exported(f"audit-{name}.pdf", as_of)
     response = Response(pdf, mimetype="application/pdf")
     stamp = (as_of or now).date().isoformat()
     response.headers["Content-Disposition"] = f'attachment; filename="postready-audit-{name}-{stamp}.pdf"'
@@ -142,7 +142,6 @@ def audit_pdf():
 
 @bp.get("/reports/new-hires")
 @login_required
-@writes_db
 def new_hires():
     scope, _ = _scope_for_audit()
     if not request.args.get("from"):
@@ -150,8 +149,9 @@ def new_hires():
     start, end = _period()
     report = audit.new_hires_report(scope, start, end, utcnow())
     if request.args.get("format") == "csv":
+        body = csv_text(*audit.new_hires_csv(report))
         _exported("new-hires.csv", None)
-        response = Response(csv_text(*audit.new_hires_csv(report)), mimetype="text/csv")
+        response = Response(body, mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="postready-new-hires-{start}-{end}.csv"'
         return response
     return render_template("reports/new_hires.html", report=report)
