@@ -28,6 +28,13 @@ def writes_db(view):
     return view
 
 
+def read_only_from_here(session) -> None:
+    """Commit what the request has written so far; what follows only reads (SQLite: a deferred
+    BEGIN, no write lock), until write_after_reading."""
+    session.commit()
+    set_write_intent(False)
+
+
 def write_after_reading(session) -> None:
     """For a GET that reads a lot and then records what it served (an export, a download): end the
     read transaction here, so only the short write that follows takes SQLite's write lock, and

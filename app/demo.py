@@ -38,6 +38,7 @@ def _hired_at(day: date) -> datetime:
 def _pass_modules(user: User, slugs: list[str], when: datetime) -> None:
     """Read the lessons and pass the quizzes, as of `when`, through the real services."""
     from app.courses.services import current_module, current_versions, record_lesson_view
+    from app.certificates.services import render_missing_pdfs, store_pdfs
     from app.quizzes.services import start_attempt, submit_attempt
 
     course = current_versions()[0].course.slug
@@ -49,7 +50,8 @@ def _pass_modules(user: User, slugs: list[str], when: datetime) -> None:
             record_lesson_view(user, lesson)
         attempt = start_attempt(user, module, at, rng)
         answers = {aq.question_id: [o.id for o in aq.question.options if o.is_correct] for aq in attempt.questions}
-        submit_attempt(user, attempt, answers, at + timedelta(minutes=12))
+        submission = submit_attempt(user, attempt, answers, at + timedelta(minutes=12))
+        store_pdfs(render_missing_pdfs([c.id for c in submission.issued_certificates]))
 
 
 def _marketing_history(people: dict[str, User], today: datetime) -> None:

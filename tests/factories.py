@@ -66,7 +66,7 @@ class Personas:
         return cls(admin, manager, employee, indirect, other_manager, other_employee, deactivated)
 
 
-def pass_module(user: User, module_slug: str, now, course_slug: str = "test-course"):
+def pass_module(user: User, module_slug: str, now, course_slug: str = "test-course", render_pdfs: bool = True):
     """Read every lesson and pass the module's quiz through the real services."""
     from app.courses.services import current_module, record_lesson_view
     from app.quizzes.services import start_attempt, submit_attempt
@@ -78,6 +78,11 @@ def pass_module(user: User, module_slug: str, now, course_slug: str = "test-cour
     answers = {aq.question_id: [o.id for o in aq.question.options if o.is_correct] for aq in attempt.questions}
     submission = submit_attempt(user, attempt, answers, now)
     db.session.commit()
+    if render_pdfs:  # as the quiz view does after its commit
+        from app.certificates.services import render_missing_pdfs, store_pdfs
+
+        store_pdfs(render_missing_pdfs([c.id for c in submission.issued_certificates]))
+        db.session.commit()
     return submission
 
 

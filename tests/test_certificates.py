@@ -64,6 +64,22 @@ def test_pdf_is_stored_once_and_downloads_are_byte_identical(client, course, peo
     assert first.data == second.data == stored.content
 
 
+def test_a_pdf_missing_after_a_crash_is_rendered_once_at_first_download(client, course, people, login):
+    # The quiz view commits the certificate, then renders its PDF; a process that dies in between
+    # leaves a certificate without one. Nothing is lost: the first download renders and stores it.
+    for slug in ("privacy", "replies"):
+        pass_module(people.employee, slug, NOW, render_pdfs=False)
+    core = certificates(people.employee)["core"][0]
+    assert db.session.get(CertificatePdf, core.id) is None
+    db.session.commit()
+    login(people.employee)
+    first = client.get(f"/certificates/{core.id}/pdf")
+    assert first.status_code == 200 and first.data.startswith(b"%PDF")
+    assert client.get(f"/certificates/{core.id}/pdf").data == first.data
+    stored = db.session.get(CertificatePdf, core.id)
+    assert stored.content == first.data and stored.template_version
+
+
 def test_only_holder_their_managers_and_admins_may_download(app, course, people, login, client):
     certify(people.employee, NOW)
     core_id = certificates(people.employee)["core"][0].id

@@ -154,3 +154,20 @@ def test_change_password_and_sign_out(client, course, people, login):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     assert client.get("/").status_code == 302
     login(people.employee, "a brand new passphrase")
+
+
+def test_passing_the_last_module_over_http_stores_the_certificate_pdf(client, course, people, login):
+    # The quiz view commits the certificate, then renders and stores its PDF (no lock held while rendering).
+    from app.certificates.models import Certificate, CertificatePdf
+    from tests.factories import pass_module
+
+    pass_module(people.employee, "privacy", utcnow())
+    login(people.employee)
+    read_all_lessons(client, "replies")
+    attempt_id = start_quiz(client, "replies")
+    attempt = db.session.get(Attempt, attempt_id)
+    assert submit(client, attempt_id, answer_all(attempt, right=10)).status_code == 302
+    db.session.expire_all()
+    core = db.session.scalar(select(Certificate).where(Certificate.user_id == people.employee.id))
+    stored = db.session.get(CertificatePdf, core.id)
+    assert stored is not None and stored.content.startswith(b"%PDF")

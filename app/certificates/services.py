@@ -16,6 +16,7 @@ from app.certificates.models import Certificate, CertificatePdf, CertificateRevo
 from app.certificates.signing import SigningKey, canonical_json, load_or_create_key
 from app.courses.models import Certification, CourseVersion, Module, ModuleCompletion
 from app.courses.services import current_versions
+from app.database import insert_ignoring_conflicts
 from app.extensions import db
 from app.permissions import can_revoke_certificates
 
@@ -143,7 +144,6 @@ def _issue(user: User, version: CourseVersion, certification: Certification,
             db.session.flush()
     except IntegrityError:
         return None
-    _store_pdf(certificate, version, certification)
     record("certificate.issued", actor=user, subject_type="certificate", subject_id=certificate.id, at=now,
            details={"certification": certification.slug, "cycle": cycle, "code": code})
     return certificate
@@ -153,13 +153,54 @@ def verify_url(code: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/verify/{code}"
 
 
-def _store_pdf(certificate: Certificate, version: CourseVersion, certification: Certification) -> None:
-    from app.certificates.pdf import TEMPLATE_VERSION, CertificateDocument, render_certificate_pdf
+@dataclass(frozen=True)
+class RenderedPdf:
+    certificate_id: int
+    template_version: str
+    sha256: str
+    content: bytes
 
-    document = CertificateDocument(
+
+# Certificates with no stored PDF yet, oldest first.
+_WITHOUT_PDF = (
+    select(Certificate).outerjoin(CertificatePdf).where(CertificatePdf.certificate_id.is_(None))
+    .options(selectinload(Certificate.certification), selectinload(Certificate.course_version))
+    .order_by(Certificate.id)
+)
+
+
+def render_missing_pdfs(certificate_ids: list[int]) -> list[RenderedPdf]:
+    """Render the PDFs of these certificates that have none stored yet. Reads only.
+
+    A certificate is committed first and its PDF rendered right after (see the quiz view): the
+    render takes a tenth of a second, and no lock is held while it runs. If a process dies in
+    between, the first download renders it (certificates.views.download); either way it is
+    rendered once, from the certificate's own fields, and stored with its template version.
+    """
+    from app.certificates.pdf import TEMPLATE_VERSION, render_certificate_pdf
+
+    if not certificate_ids:
+        return []
+    rendered = []
+    for certificate in db.session.scalars(_WITHOUT_PDF.where(Certificate.id.in_(certificate_ids))):
+        content = render_certificate_pdf(_document(certificate))
+        rendered.append(RenderedPdf(certificate.id, TEMPLATE_VERSION, hashlib.sha256(content).hexdigest(), content))
+    return rendered
+
+
+def store_pdfs(rendered: list[RenderedPdf]) -> int:
+    """Store rendered PDFs; one that another request stored first is kept (the first wins). Caller commits."""
+    return insert_ignoring_conflicts(db.session, CertificatePdf, [vars(r) for r in rendered], ["certificate_id"])
+
+
+def _document(certificate: Certificate):
+    from app.certificates.pdf import CertificateDocument
+
+    version = certificate.course_version
+    return CertificateDocument(
         organization=current_app.config["ORG_NAME"],
         holder_name=certificate.holder_name,
-        certification_title=certification.title,
+        certification_title=certificate.certification.title,
         course_title=version.title,
         course_version=version.version_label,
         modules=tuple(
@@ -170,11 +211,6 @@ def _store_pdf(certificate: Certificate, version: CourseVersion, certification: 
         code=certificate.code,
         verify_url=verify_url(certificate.code),
     )
-    content = render_certificate_pdf(document)
-    db.session.add(CertificatePdf(
-        certificate_id=certificate.id, template_version=TEMPLATE_VERSION,
-        sha256=hashlib.sha256(content).hexdigest(), content=content,
-    ))
 
 
 def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: datetime) -> CertificateRevocation:

@@ -6,11 +6,13 @@ from sqlalchemy.orm import selectinload
 
 from app.auth import ensure_or_404, permission_required
 from app.certificates.forms import RevokeForm
-from app.certificates.models import Certificate
-from app.certificates.services import CertificateError, certificate_by_code, revoke_certificate, signing_key, verify
+from app.certificates.models import Certificate, CertificatePdf
+from app.certificates.services import (
+    CertificateError, certificate_by_code, render_missing_pdfs, revoke_certificate, signing_key, store_pdfs, verify,
+)
 from app.certificates.signing import b64url
 from app.audit.services import record
-from app.database import utcnow, write_after_reading
+from app.database import read_only_from_here, utcnow, write_after_reading
 from app.extensions import db, limiter
 from app.permissions import can_revoke_certificates, can_view_certificate
 
@@ -54,6 +56,23 @@ def verify_json(code: str):
     return jsonify(result.as_json())
 
 
+def store_new_pdfs(certificate_ids: list[int]) -> None:
+    """After the commit that issued these certificates: render their PDFs holding no lock (a tenth
+    of a second each), then store them in a short write. A failure here loses nothing: the
+    certificate is committed, and its first download renders the PDF."""
+    read_only_from_here(db.session)
+    try:
+        rendered = render_missing_pdfs(certificate_ids)
+    except Exception:  # noqa: BLE001 - reported, and retried at the first download
+        current_app.logger.exception("rendering the PDFs of certificates %s failed", certificate_ids)
+        db.session.rollback()
+        return
+    if rendered:
+        write_after_reading(db.session)
+        store_pdfs(rendered)
+        db.session.commit()
+
+
 @bp.get("/certificates/public-key.pem")
 def public_key_pem():
     return Response(signing_key().public_pem(), mimetype="application/x-pem-file")
@@ -88,12 +107,16 @@ def detail(certificate_id: int):
 @login_required
 def download(certificate_id: int):
     certificate = _viewable(certificate_id)
-    pdf = certificate.pdf
-    if pdf is None:
-        abort(404)
-    certificate_id, content, etag = certificate.id, pdf.content, f'"{pdf.sha256}"'
     filename = f"postready-certificate-{certificate.certification_slug}-{certificate.issued_at:%Y-%m-%d}.pdf"
-    write_after_reading(db.session)
+    pdf = certificate.pdf
+    if pdf is None:  # the process that issued it stopped before storing its PDF: render it now, once
+        rendered = render_missing_pdfs([certificate_id])
+        write_after_reading(db.session)
+        store_pdfs(rendered)
+        pdf = db.session.get(CertificatePdf, certificate_id)  # whoever stored it first
+    else:
+        write_after_reading(db.session)
+    content, etag = pdf.content, f'"{pdf.sha256}"'
     record("export.downloaded", actor=current_user, subject_type="certificate", subject_id=certificate_id,
            details={"export": "certificate-pdf"})
     db.session.commit()

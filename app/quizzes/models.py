@@ -61,6 +61,9 @@ class Submission(db.Model):
 
     attempt: Mapped[Attempt] = relationship(back_populates="submission")
 
+    # Set by submit_attempt on the instance it returns, never stored: certificates the pass earned.
+    issued_certificates: list = []
+
 
 class Answer(db.Model):
     __tablename__ = "answers"

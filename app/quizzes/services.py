@@ -118,6 +118,9 @@ def attempt_keys(attempt: Attempt) -> list[rules.QuestionKey]:
 def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]], now: datetime) -> Submission:
     """Grade and store a submission with its answers, and the completion if passed. Caller commits.
 
+    Certificates the pass earned are issued too, and listed in `submission.issued_certificates`
+    (not stored on the row): the caller renders their PDFs after committing.
+
     `answers` maps question id to chosen option ids. Raises QuizError (or
     rules.InvalidAnswers) and stores nothing when the submission is refused.
     """
@@ -158,7 +161,7 @@ def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]
             course_version_id=attempt.module.course_version_id, attempt_id=attempt.id, completed_at=now,
         ))
         db.session.flush()
-        issue_earned_certificates(user, now)
+        submission.issued_certificates = issue_earned_certificates(user, now)
     db.session.flush()
     return submission
 

@@ -4,6 +4,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.forms import ConfirmForm
 from app.auth import ensure_or_404
+from app.certificates.views import store_new_pdfs
 from app.courses.models import Question
 from app.courses.services import current_module
 from app.database import utcnow
@@ -74,12 +75,15 @@ def attempt(attempt_id: int):
             abort(400)
         try:
             chosen = parse_answers(request.form)
-            submit_attempt(current_user, attempt, chosen, utcnow())
+            submission = submit_attempt(current_user, attempt, chosen, utcnow())
         except (QuizError, InvalidAnswers) as exc:
             db.session.rollback()
             flash(str(exc), "error")
             status = 409 if isinstance(exc, QuizError) else 400
             return render_template("quizzes/attempt.html", attempt=attempt, form=form, chosen=chosen), status
+        attempt_id, issued = attempt.id, [c.id for c in submission.issued_certificates]
         db.session.commit()
-        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, _anchor="result"))
+        if issued:  # the certificate is committed; now its PDF, with no lock held
+            store_new_pdfs(issued)
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt_id, _anchor="result"))
     return render_template("quizzes/attempt.html", attempt=attempt, form=form, chosen=chosen)
