@@ -92,6 +92,26 @@ def test_only_holder_their_managers_and_admins_may_download(app, course, people,
     assert app.test_client().get(f"/certificates/{core_id}/pdf").status_code == 302  # anonymous: sign in
 
 
+def test_downloads_by_others_are_audited_and_the_holders_own_are_not(app, course, people):
+    from app.audit.models import AuditEvent
+
+    certify(people.employee, NOW)
+    core_id = certificates(people.employee)["core"][0].id
+
+    def downloads() -> list[str]:
+        db.session.rollback()  # a fresh read, after the other requests committed
+        return list(db.session.scalars(select(AuditEvent.actor_label)
+                                       .where(AuditEvent.action == "export.downloaded",
+                                              AuditEvent.subject_id == str(core_id))))
+
+    for person in (people.employee, people.manager):
+        c = app.test_client()
+        c.post("/login", data={"email": person.email, "password": "correct horse battery staple",
+                               "csrf_token": csrf_token(c)})
+        assert c.get(f"/certificates/{core_id}/pdf").status_code == 200
+    assert downloads() == [f"user:{people.manager.id}"]
+
+
 def test_public_verification_page_and_json(client, course, people):
     certify(people.employee, NOW)
     core = certificates(people.employee)["core"][0]

@@ -31,15 +31,6 @@ class PersonRef(NamedTuple):
     active: bool
 
 
-_PERSON_REF = select(User.id, User.email, User.active).where(User.email == bindparam("email"))
-
-
-def person_ref_by_email(email: str) -> PersonRef | None:
-    """Id, email and active flag only: what a rights check needs, without loading an ORM object."""
-    row = db.session.connection().execute(_PERSON_REF, {"email": normalize_email(email)}).first()
-    return PersonRef(*row) if row else None
-
-
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same answer for every failure)."""
     user = find_by_email(email)

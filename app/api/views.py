@@ -1,11 +1,10 @@
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.accounts.services import person_ref_by_email
 from app.api.openapi import openapi_document
 from app.api.services import token_for_secret
 from app.database import utcnow
-from app.rights.services import policy, right_of, rights_of
+from app.rights.services import policy, rights_by_email
 
 # Bearer tokens only: no cookie sessions, no CSRF.
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -51,19 +50,19 @@ def _decision_json(decision) -> dict:
     }
 
 
-def _person(email: str):
+def _rights(email: str, now, only=None):
     # The same answer for an unknown address and one that is not in this organization.
-    return person_ref_by_email(email) if len(email) <= 254 else None
+    return rights_by_email(email, now, only) if len(email) <= 254 else None
 
 
 @bp.get("/people/<path:email>/posting-rights")
 def posting_rights(email: str):
-    person = _person(email)
-    if person is None:
-        return error(404, "No such person.")
     now = utcnow()
-    return jsonify(email=person.email, checked_at=now.isoformat(),
-                   rights=[_decision_json(d) for d in rights_of(person, now)])
+    found = _rights(email, now)
+    if found is None:
+        return error(404, "No such person.")
+    person, decisions = found
+    return jsonify(email=person.email, checked_at=now.isoformat(), rights=[_decision_json(d) for d in decisions])
 
 
 @bp.get("/people/<path:email>/posting-rights/<platform>")
@@ -71,11 +70,11 @@ def platform_right(email: str, platform: str):
     rule = policy().for_platform(platform)
     if rule is None:
         return error(404, f"Unknown platform. Known platforms: {', '.join(policy().platforms)}.")
-    person = _person(email)
-    if person is None:
-        return error(404, "No such person.")
     now = utcnow()
-    decision = right_of(person, rule, now)
+    found = _rights(email, now, only=[rule])
+    if found is None:
+        return error(404, "No such person.")
+    person, (decision,) = found
     return jsonify(email=person.email, checked_at=now.isoformat(), **_decision_json(decision))
 
 

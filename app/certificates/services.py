@@ -76,16 +76,25 @@ def held_certificates(user_id: int, as_of: datetime | None = None) -> list[rules
     ]
 
 
-def issue_earned_certificates(user: User, now: datetime) -> list[Certificate]:
+def issue_earned_certificates(user: User, now: datetime, passed_module: str | None = None) -> list[Certificate]:
     """Issue every certificate the person has just earned. Caller commits.
 
     Certifications are checked in course order, so a platform certificate that
-    needs the core one is issued right after it in the same call.
+    needs the core one is issued right after it in the same call. With
+    `passed_module`, nothing can be newly earned unless a certification that
+    contains that module now has every module completed: most passes stop there.
     """
     issued: list[Certificate] = []
-    held = held_certificates(user.id)
+    held: list[rules.HeldCertificate] | None = None
     for version in current_versions():
         completions = _latest_completions(user, version.course_id)
+        if passed_module is not None and not any(
+            passed_module in c.module_slugs and all(m in completions for m in c.module_slugs)
+            for c in version.certifications
+        ):
+            continue
+        if held is None:
+            held = held_certificates(user.id)
         for certification in version.certifications:
             rule = rules.CertificationRule(
                 certification.slug, tuple(certification.module_slugs), tuple(certification.requires)

@@ -106,19 +106,24 @@ def detail(certificate_id: int):
 @bp.get("/certificates/<int:certificate_id>/pdf")
 @login_required
 def download(certificate_id: int):
-    certificate = _viewable(certificate_id)
+    """The stored PDF. A download by anyone but the holder (a manager, an admin) is an access to
+    someone else's record and is audited; the holder fetching their own certificate is not, so
+    that common case stays a pure read."""
+    certificate = db.session.get(Certificate, certificate_id)
+    ensure_or_404(certificate is not None and can_view_certificate(current_user, certificate))
     filename = f"postready-certificate-{certificate.certification_slug}-{certificate.issued_at:%Y-%m-%d}.pdf"
+    by_holder = certificate.user_id == current_user.id
     pdf = certificate.pdf
     if pdf is None:  # the process that issued it stopped before storing its PDF: render it now, once
         rendered = render_missing_pdfs([certificate_id])
         write_after_reading(db.session)
         store_pdfs(rendered)
         pdf = db.session.get(CertificatePdf, certificate_id)  # whoever stored it first
-    else:
-        write_after_reading(db.session)
     content, etag = pdf.content, f'"{pdf.sha256}"'
-    record("export.downloaded", actor=current_user, subject_type="certificate", subject_id=certificate_id,
-           details={"export": "certificate-pdf"})
+    if not by_holder:
+        write_after_reading(db.session)
+        record("export.downloaded", actor=current_user, subject_type="certificate", subject_id=certificate_id,
+               details={"export": "certificate-pdf"})
     db.session.commit()
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -1,8 +1,10 @@
 """Quiz services: start an attempt, submit it. They take the acting user and "now" explicitly."""
 import random
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -10,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.audit.services import record
 from app.certificates.services import issue_earned_certificates
-from app.courses.models import Module, ModuleCompletion, Question
+from app.courses.models import CourseVersion, Module, ModuleCompletion, Question, QuestionOption
 from app.courses.services import viewed_lesson_ids
 from app.extensions import db
 from app.quizzes import rules
@@ -104,15 +106,43 @@ def start_attempt(user, module: Module, now: datetime, rng: random.Random | None
     return attempt
 
 
+@dataclass(frozen=True)
+class ModuleKey:
+    """What grading a module's quiz needs: its answer key, pass mark and identity."""
+
+    slug: str
+    course_version_id: int
+    pass_mark: int
+    questions: dict[int, rules.QuestionKey]
+
+
+def module_key(module_id: int) -> ModuleKey:
+    """A module's answer key. Course content rows never change (a new version gets new rows), so
+    each module's key is read once per process instead of on every submission."""
+    cache = current_app.extensions.setdefault("postready.module_keys", {})
+    key = cache.get(module_id)
+    if key is None:
+        slug, version_id, pass_mark = db.session.execute(
+            select(Module.slug, Module.course_version_id, CourseVersion.pass_mark)
+            .join(CourseVersion, Module.course_version_id == CourseVersion.id).where(Module.id == module_id)
+        ).one()
+        options: dict[int, list[tuple[int, bool]]] = {}
+        for question_id, option_id, correct in db.session.execute(
+            select(QuestionOption.question_id, QuestionOption.id, QuestionOption.is_correct)
+            .join(Question, QuestionOption.question_id == Question.id).where(Question.module_id == module_id)
+        ):
+            options.setdefault(question_id, []).append((option_id, correct))
+        key = ModuleKey(slug, version_id, pass_mark, {
+            q: rules.QuestionKey(q, frozenset(o for o, _ in opts), frozenset(o for o, ok in opts if ok))
+            for q, opts in options.items()
+        })
+        cache[module_id] = key
+    return key
+
+
 def attempt_keys(attempt: Attempt) -> list[rules.QuestionKey]:
-    return [
-        rules.QuestionKey(
-            question_id=aq.question_id,
-            option_ids=frozenset(o.id for o in aq.question.options),
-            correct_option_ids=frozenset(o.id for o in aq.question.options if o.is_correct),
-        )
-        for aq in attempt.questions
-    ]
+    questions = module_key(attempt.module_id).questions
+    return [questions[aq.question_id] for aq in attempt.questions]
 
 
 def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]], now: datetime) -> Submission:
@@ -131,9 +161,10 @@ def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if attempt.submission is not None:
         raise AlreadySubmitted()
+    module = module_key(attempt.module_id)
     keys = attempt_keys(attempt)
     chosen = rules.validate_answers(keys, answers)
-    result = rules.grade(keys, chosen, attempt.module.course_version.pass_mark)
+    result = rules.grade(keys, chosen, module.pass_mark)
     aq_by_question = {aq.question_id: aq for aq in attempt.questions}
     submission = Submission(
         attempt_id=attempt.id, submitted_at=now, correct_count=result.correct_count,
@@ -154,14 +185,14 @@ def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]
                 attempt_id=attempt.id, attempt_question_id=aq_by_question[question_id].id, option_id=option_id,
             ))
     record("attempt.submitted", actor=user, subject_type="attempt", subject_id=attempt.id, at=now,
-           details={"module": attempt.module.slug, "score": result.score_percent, "passed": result.passed})
+           details={"module": module.slug, "score": result.score_percent, "passed": result.passed})
     if result.passed:
         db.session.add(ModuleCompletion(
             user_id=user.id, module_id=attempt.module_id,
-            course_version_id=attempt.module.course_version_id, attempt_id=attempt.id, completed_at=now,
+            course_version_id=module.course_version_id, attempt_id=attempt.id, completed_at=now,
         ))
         db.session.flush()
-        submission.issued_certificates = issue_earned_certificates(user, now)
+        submission.issued_certificates = issue_earned_certificates(user, now, passed_module=module.slug)
     db.session.flush()
     return submission
 

@@ -34,11 +34,14 @@ def start(course_slug: str, module_slug: str):
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
 
-def _load_attempt(attempt_id: int) -> Attempt:
+def _load_attempt(attempt_id: int, for_page: bool = True) -> Attempt:
+    """The attempt, with its questions' texts and options when a page will show them (a submission
+    is graded from the cached answer key and needs only the drawn question ids)."""
+    drawn = selectinload(Attempt.questions)
     attempt = db.session.get(
         Attempt, attempt_id,
-        options=[selectinload(Attempt.questions).selectinload(AttemptQuestion.question)
-                 .selectinload(Question.options)],
+        options=[drawn.selectinload(AttemptQuestion.question).selectinload(Question.options)] if for_page
+        else [drawn, selectinload(Attempt.submission)],
     )
     ensure_or_404(attempt is not None and can_view_attempt(current_user, attempt))
     return attempt
@@ -61,7 +64,7 @@ def parse_answers(form) -> dict[int, list[int]]:
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
 def attempt(attempt_id: int):
-    attempt = _load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id, for_page=request.method != "POST")
     if attempt.submission is not None:
         if request.method == "POST":
             flash("This attempt was already submitted; its answers cannot be changed.", "error")

@@ -1,15 +1,17 @@
 """Rights services: derive rights live, suspend and lift. The caller commits."""
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, func, literal, null, select, union_all
+from sqlalchemy import bindparam, case, func, literal, null, select, union_all
 from sqlalchemy.sql import Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
+from app.accounts.services import PersonRef, normalize_email
 from app.audit.services import record
 from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
@@ -102,24 +104,73 @@ def suspensions_by_person(user_ids: Sequence[int] | Select, at: datetime | None 
     return result
 
 
-def _rights_inputs(as_of: bool):
+def _rights_inputs(as_of: bool, by_email: bool = False):
     """Certificates, suspensions and the newest course version in one round trip (a UNION ALL of
-    rows tagged by kind): the rights check runs before every post, so its query count matters."""
-    ids = bindparam("ids", expanding=True)
+    rows tagged by kind): the rights check runs before every post, so its query count matters.
+    By email (the API), the person's own row comes in the same round trip, `active` spelled as
+    text in the reason column so every kind of row has one shape."""
+    if by_email:
+        person_id = select(User.id).where(User.email == bindparam("email")).scalar_subquery()
+        owned = lambda column: column == person_id  # noqa: E731
+    else:
+        ids = bindparam("ids", expanding=True)
+        owned = lambda column: column.in_(ids)  # noqa: E731
+    # The certificates come first: a UNION's result types are its first SELECT's.
     certificates = select(literal("c").label("kind"), *_CERTIFICATES.selected_columns, null(), null()) \
-        .select_from(_CERTIFICATES.get_final_froms()[0]).where(Certificate.user_id.in_(ids))
+        .select_from(_CERTIFICATES.get_final_froms()[0]).where(owned(Certificate.user_id))
     suspensions = _SUSPENSIONS.with_only_columns(
         literal("s"), RightsSuspension.user_id, RightsSuspension.right_slug, RightsSuspension.suspended_at,
         null(), RightsSuspensionLift.lifted_at, RightsSuspension.reason, _SUSPENDED_BY.full_name,
-        maintain_column_froms=True).order_by(None).where(RightsSuspension.user_id.in_(ids))
+        maintain_column_froms=True).order_by(None).where(owned(RightsSuspension.user_id))
     if as_of:
         certificates = certificates.where(Certificate.issued_at <= bindparam("as_of"))
         suspensions = suspensions.where(RightsSuspension.suspended_at <= bindparam("as_of"))
     newest = select(literal("v"), func.max(CourseVersion.id), null(), null(), null(), null(), null(), null())
-    return union_all(certificates, suspensions, newest)
+    branches = [certificates, suspensions, newest]
+    if by_email:
+        branches.append(select(literal("p"), User.id, User.email, null(), null(), null(),
+                               case((User.active, "active"), else_="inactive"), null())
+                        .where(User.email == bindparam("email")))
+    return union_all(*branches)
 
 
 _RIGHTS_INPUTS = {False: _rights_inputs(False), True: _rights_inputs(True)}
+_RIGHTS_BY_EMAIL = _rights_inputs(False, by_email=True)
+
+
+@dataclass
+class _Inputs:
+    certificates: dict[int, list[HeldCertificate]] = field(default_factory=lambda: defaultdict(list))
+    suspensions: dict[int, list[Suspension]] = field(default_factory=lambda: defaultdict(list))
+    newest_version: int | None = None
+    person: PersonRef | None = None
+
+
+def _read_inputs(rows, as_of: datetime | None) -> _Inputs:
+    found = _Inputs()
+    for kind, user_id, slug, at, expires, ended, reason, by_name in rows:
+        if kind == "c":
+            revoked = None if as_of is not None and ended is not None and ended > as_of else ended
+            found.certificates[user_id].append(HeldCertificate(slug, at, expires, revoked))
+        elif kind == "s":
+            if ended is None or (as_of is not None and ended > as_of):
+                found.suspensions[user_id].append(Suspension(slug, reason, by_name, at))
+        elif kind == "v":
+            found.newest_version = user_id
+        else:
+            found.person = PersonRef(user_id, slug, reason == "active")
+    for held in found.suspensions.values():
+        held.sort(key=lambda s: s.since)
+    return found
+
+
+def _decide(people, found: _Inputs, moment: datetime, only: Sequence[RightRule] | None):
+    rules, titles = (policy().rights if only is None else only), certification_titles(found.newest_version)
+    return {
+        p.id: decide_rights(rules, found.certificates.get(p.id, []), found.suspensions.get(p.id, []), p.active,
+                            moment, titles)
+        for p in people
+    }
 
 
 def rights_for_people(people: Sequence[User], now: datetime, as_of: datetime | None = None,
@@ -127,36 +178,23 @@ def rights_for_people(people: Sequence[User], now: datetime, as_of: datetime | N
     """Every right (or only the given ones) for every person, in one query.
 
     `people` need only `id` and `active`: User objects or PersonRef rows."""
-    certificates: dict[int, list[HeldCertificate]] = defaultdict(list)
-    suspensions: dict[int, list[Suspension]] = defaultdict(list)
-    newest = None
     params = {"ids": [p.id for p in people], "as_of": as_of}
-    for kind, user_id, slug, at, expires, ended, reason, by_name in _core(_RIGHTS_INPUTS[as_of is not None], params):
-        if kind == "c":
-            revoked = None if as_of is not None and ended is not None and ended > as_of else ended
-            certificates[user_id].append(HeldCertificate(slug, at, expires, revoked))
-        elif kind == "s":
-            if ended is None or (as_of is not None and ended > as_of):
-                suspensions[user_id].append(Suspension(slug, reason, by_name, at))
-        else:
-            newest = user_id
-    for held in suspensions.values():
-        held.sort(key=lambda s: s.since)
-    rules, titles = (policy().rights if only is None else only), certification_titles(newest)
-    moment = as_of or now
-    return {
-        p.id: decide_rights(rules, certificates.get(p.id, []), suspensions.get(p.id, []), p.active, moment, titles)
-        for p in people
-    }
+    found = _read_inputs(_core(_RIGHTS_INPUTS[as_of is not None], params), as_of)
+    return _decide(people, found, as_of or now, only)
+
+
+def rights_by_email(email: str, now: datetime,
+                    only: Sequence[RightRule] | None = None) -> tuple[PersonRef, list[RightDecision]] | None:
+    """The API's check: the person and their rights (or only the given ones) in one round trip;
+    None for an unknown address."""
+    found = _read_inputs(_core(_RIGHTS_BY_EMAIL, {"email": normalize_email(email)}), None)
+    if found.person is None:
+        return None
+    return found.person, _decide([found.person], found, now, only)[found.person.id]
 
 
 def rights_of(person: User, now: datetime) -> list[RightDecision]:
     return rights_for_people([person], now)[person.id]
-
-
-def right_of(person: User, rule: RightRule, now: datetime) -> RightDecision:
-    """One right of one person (the API's per-platform check): only that rule is decided."""
-    return rights_for_people([person], now, only=[rule])[person.id][0]
 
 
 def suspend_rights(actor: User, person: User, right_slug: str | None, reason: str, now: datetime) -> RightsSuspension:
