@@ -5,7 +5,7 @@ committed file in step with the course files.
 """
 import re
 
-from app.courses.content import CourseSpec
+from app.courses.specs import CourseSpec
 
 
 def _sources(citations: list[str]) -> list[str]:

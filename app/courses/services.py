@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from app.courses.content import CourseSpec
+from app.courses.specs import CourseSpec
 from app.courses.markdown import render_markdown
 from app.courses.models import (
     Certification,

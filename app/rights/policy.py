@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.courses.content import SLUG, Problem, FileReader
+from app.courses.file_reader import SLUG, FileReader, Problem
 
 POLICY_FILE = "rights.yaml"
 

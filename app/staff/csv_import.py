@@ -29,20 +29,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
-from email_validator import EmailNotValidError, validate_email
+from app.staff import csv_cells
+from app.staff.csv_cells import CellError, show
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 
 MAX_NAME_LENGTH = 300        # users.full_name is String(300)
 MAX_DEPARTMENT_LENGTH = 200  # departments.name is String(200)
-MIN_YEAR, MAX_YEAR = 1900, 2100
 
 ROLES = ("employee", "manager", "admin")
 STATUSES = ("active", "terminated")
@@ -75,12 +74,7 @@ _ALIASES = {
     "dateofhire": "hire_date",
 }
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # category Cc, except tab, LF and CR
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_SHORT_YEAR_DATE = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2}")
 _SAVE_AS_UTF8 = ("save the file as CSV UTF-8 (in Excel: File > Save As > 'CSV UTF-8 (Comma delimited)') "
                  "and import it again")
 
@@ -129,13 +123,6 @@ class ParsedFile:
 
 def _file_error(message: str, line: int | None = None) -> ParsedFile:
     return ParsedFile(rows=(), errors=(RowError(line, None, message),), columns=(), ignored_columns=())
-
-
-def _show(value: str, limit: int = 60) -> str:
-    """A cell value quoted for a message, shortened when long."""
-    if len(value) > limit:
-        value = value[: limit - 1] + "…"
-    return repr(value)
 
 
 def _line_of_offset(data: bytes, offset: int) -> int:
@@ -246,14 +233,14 @@ def _read_header(line: int, header: list[str]) -> tuple[dict[str, int], list[str
         if name in positions:
             first = positions[name]
             errors.append(RowError(line, None, (
-                f"columns {first + 1} ({_show(header[first].strip())}) and {index + 1} ({_show(cell.strip())}) "
+                f"columns {first + 1} ({show(header[first].strip())}) and {index + 1} ({show(cell.strip())}) "
                 f"both mean {name}; delete one of them"
             )))
             continue
         positions[name] = index
     missing = [name for name in REQUIRED_COLUMNS if name not in positions]
     if missing:
-        found = ", ".join(_show(cell.strip()) for cell in header if cell.strip()) or "nothing"
+        found = ", ".join(show(cell.strip()) for cell in header if cell.strip()) or "nothing"
         hint = ""
         if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
             separator = "semicolons" if ";" in header[0] else "tabs"
@@ -269,87 +256,6 @@ def _read_header(line: int, header: list[str]) -> tuple[dict[str, int], list[str
 
 # --- cells ---------------------------------------------------------------------------
 
-class _CellError(ValueError):
-    pass
-
-
-def _clean(raw: str) -> str:
-    """NFC-normalised, formula and control characters refused, whitespace collapsed."""
-    value = unicodedata.normalize("NFC", raw)
-    collapsed = " ".join(value.split())
-    if not collapsed:
-        return ""
-    if control := _CONTROL.search(value):
-        raise _CellError(f"{_show(collapsed)} contains a control character (U+{ord(control.group()):04X}); remove it")
-    first = value.lstrip(" ")[0]
-    if first in ("\t", "\r"):
-        name = "tab character" if first == "\t" else "carriage return"
-        raise _CellError(f"{_show(collapsed)} starts with a {name} and looks like a spreadsheet formula; "
-                         f"remove the leading {name}")
-    if collapsed.startswith(_FORMULA_STARTS):
-        raise _CellError(f"{_show(collapsed)} looks like a spreadsheet formula; remove the leading {collapsed[0]!r}")
-    return collapsed
-
-
-def _email(raw: str, what: str, cache: dict[str, str | None]) -> str:
-    value = _clean(raw)
-    if not value:
-        raise _CellError(f"{what} is blank; enter the person's work email address")
-    value = value.lower()
-    if value not in cache:
-        try:
-            validate_email(value, check_deliverability=False)
-            cache[value] = None
-        except EmailNotValidError as exc:
-            cache[value] = str(exc)
-    if cache[value] is not None:
-        raise _CellError(f"{_show(value)} is not a valid email address ({cache[value]}); "
-                         "correct it to the form name@example.org")
-    return value
-
-
-def _hire_date(raw: str) -> date | None:
-    value = _clean(raw)
-    if not value:
-        return None
-    fix = "use YYYY-MM-DD, for example 2024-03-15 (M/D/YYYY is also accepted)"
-    if match := _ISO_DATE.fullmatch(value):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _US_DATE.fullmatch(value):
-        month, day, year = (int(part) for part in match.groups())
-    elif _SHORT_YEAR_DATE.fullmatch(value):
-        raise _CellError(f"bad date {_show(value)}: the year must have four digits; {fix}")
-    else:
-        raise _CellError(f"bad date {_show(value)}: not a recognised date format; {fix}")
-    try:
-        result = date(year, month, day)
-    except ValueError:
-        problem = f"there is no month {month}" if not 1 <= month <= 12 else f"month {month} has no day {day}"
-        raise _CellError(f"bad date {_show(value)}: {problem}; {fix}") from None
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise _CellError(f"bad date {_show(value)}: the year {year} is not plausible; {fix}")
-    return result
-
-
-def _choice(raw: str, column: str, allowed: tuple[str, ...], hint: str = "") -> str:
-    value = _clean(raw).lower()
-    options = ", ".join(allowed[:-1]) + " or " + allowed[-1]
-    if not value:
-        raise _CellError(f"{column} is blank; use {options}")
-    if value not in allowed:
-        raise _CellError(f"{column} {_show(value)} is not allowed; use {options}{hint}")
-    return value
-
-
-def _text(raw: str, column: str, limit: int, required: bool) -> str:
-    value = _clean(raw)
-    if required and not value:
-        raise _CellError(f"{column} is blank; enter the person's name")
-    if len(value) > limit:
-        raise _CellError(f"{column} is {len(value)} characters long; shorten it to at most {limit}")
-    return value
-
-
 def _read_cells(line: int, cells: Mapping[str, str], cache: dict[str, str | None]) -> tuple[dict, list[RowError]]:
     """The checked values of one row's cells (absent columns read as blank), and its problems."""
     values: dict[str, object] = {}
@@ -358,19 +264,19 @@ def _read_cells(line: int, cells: Mapping[str, str], cache: dict[str, str | None
     def check(column: str, parse, *args) -> None:
         try:
             values[column] = parse(cells.get(column, ""), *args)
-        except _CellError as exc:
+        except CellError as exc:
             errors.append(RowError(line, column, str(exc)))
 
-    check("email", _email, "email", cache)
-    check("full_name", _text, "full_name", MAX_NAME_LENGTH, True)
-    check("department", _text, "department", MAX_DEPARTMENT_LENGTH, False)
+    check("email", csv_cells.email, "email", cache)
+    check("full_name", csv_cells.text, "full_name", MAX_NAME_LENGTH, True)
+    check("department", csv_cells.text, "department", MAX_DEPARTMENT_LENGTH, False)
     if cells.get("manager_email", "").strip():
-        check("manager_email", _email, "manager_email", cache)
+        check("manager_email", csv_cells.email, "manager_email", cache)
     else:
         values["manager_email"] = None
-    check("role", _choice, "role", ROLES)
-    check("status", _choice, "status", STATUSES, " (use terminated for people who have left)")
-    check("hire_date", _hire_date)
+    check("role", csv_cells.choice, "role", ROLES)
+    check("status", csv_cells.choice, "status", STATUSES, " (use terminated for people who have left)")
+    check("hire_date", csv_cells.hire_date)
     if values.get("email") is not None and values["email"] == values.get("manager_email"):
         errors.append(RowError(line, "manager_email", (
             "the person is named as their own manager; leave manager_email blank "
