@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
 _write_intent: ContextVar[bool] = ContextVar("postready_write_intent", default=True)
@@ -116,6 +117,19 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def add_once(session, row) -> bool:
+    """Insert a row that a unique constraint allows only once, in a savepoint: False (and nothing
+    else undone) when it already exists, e.g. a concurrent request inserted its twin first.
+    Callers turn False into their domain error."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def insert_ignoring_conflicts(session, model, rows: list[dict], conflict_columns: list[str]) -> int:

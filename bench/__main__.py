@@ -513,7 +513,7 @@ def parse_args(argv=None):
     if args.smoke:
         args.people, args.seconds, args.connections = 200, 1, "4"
     args.connections = [int(c) for c in str(args.connections).split(",") if c.strip()]
-    args.command = "python -m bench " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    args.command = " ".join(["python -m bench", *(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))])
     return args
 
 

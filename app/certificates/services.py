@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -16,7 +15,7 @@ from app.certificates.models import Certificate, CertificatePdf, CertificateRevo
 from app.certificates.signing import SigningKey, canonical_json, load_or_create_key
 from app.courses.models import Certification, CourseVersion, Module, ModuleCompletion
 from app.courses.services import current_versions
-from app.database import insert_ignoring_conflicts
+from app.database import add_once, insert_ignoring_conflicts
 from app.extensions import db
 from app.permissions import can_revoke_certificates
 
@@ -145,13 +144,9 @@ def _issue(user: User, version: CourseVersion, certification: Certification,
         holder_name=user.full_name, modules=module_list, issued_at=now, expires_at=expires_at,
         payload=payload, signature=key.sign(payload), key_id=key.key_id,
     )
-    try:
-        # The unique (person, certification, cycle) key settles a race between two
-        # requests that both earned the same certificate: the second one backs off.
-        with db.session.begin_nested():
-            db.session.add(certificate)
-            db.session.flush()
-    except IntegrityError:
+    # The unique (person, certification, cycle) key settles a race between two
+    # requests that both earned the same certificate: the second one backs off.
+    if not add_once(db.session, certificate):
         return None
     record("certificate.issued", actor=user, subject_type="certificate", subject_id=certificate.id, at=now,
            details={"certification": certification.slug, "cycle": cycle, "code": code})
@@ -232,12 +227,8 @@ def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: 
         raise CertificateError("This certificate is already revoked.")
     revocation = CertificateRevocation(certificate_id=certificate.id, revoked_at=now, revoked_by_id=actor.id,
                                        reason=reason[:1000])
-    try:
-        with db.session.begin_nested():
-            db.session.add(revocation)
-            db.session.flush()
-    except IntegrityError:
-        raise CertificateError("This certificate is already revoked.") from None
+    if not add_once(db.session, revocation):
+        raise CertificateError("This certificate is already revoked.")
     record("certificate.revoked", actor=actor, subject_type="certificate", subject_id=certificate.id, at=now,
            details={"reason": revocation.reason})
     return revocation

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -14,6 +13,7 @@ from app.audit.services import record
 from app.certificates.services import issue_earned_certificates
 from app.courses.models import CourseVersion, Module, ModuleCompletion, Question, QuestionOption
 from app.courses.services import viewed_lesson_ids
+from app.database import add_once
 from app.extensions import db
 from app.quizzes import rules
 from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission
@@ -171,14 +171,9 @@ def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]
         question_count=result.question_count, score_percent=result.score_percent,
         pass_mark=result.pass_mark, passed=result.passed,
     )
-    try:
-        # A savepoint, so a concurrent double submission fails alone and cleanly.
-        with db.session.begin_nested():
-            db.session.add(submission)
-            db.session.flush()
-    except IntegrityError:
+    if not add_once(db.session, submission):  # a concurrent double submission fails alone and cleanly
         db.session.expire(attempt)
-        raise AlreadySubmitted() from None
+        raise AlreadySubmitted()
     for question_id, option_ids in chosen.items():
         for option_id in sorted(option_ids):
             db.session.add(Answer(

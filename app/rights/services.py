@@ -7,7 +7,6 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import bindparam, case, func, literal, null, select, union_all
 from sqlalchemy.sql import Select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -17,6 +16,7 @@ from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
 from app.courses.models import CourseVersion
 from app.courses.services import current_versions
+from app.database import add_once
 from app.extensions import db
 from app.permissions import can_suspend_rights
 from app.rights.models import RightsSuspension, RightsSuspensionLift
@@ -221,12 +221,8 @@ def lift_suspension(actor: User, suspension: RightsSuspension, reason: str, now:
         raise RightsError("This suspension was already lifted.")
     lift = RightsSuspensionLift(suspension_id=suspension.id, lifted_by_id=actor.id, lifted_at=now,
                                 reason=" ".join(reason.split())[:1000])
-    try:
-        with db.session.begin_nested():
-            db.session.add(lift)
-            db.session.flush()
-    except IntegrityError:
-        raise RightsError("This suspension was already lifted.") from None
+    if not add_once(db.session, lift):
+        raise RightsError("This suspension was already lifted.")
     record("rights.restored", actor=actor, subject_type="user", subject_id=suspension.user_id, at=now,
            details={"suspension": suspension.id})
     return lift
