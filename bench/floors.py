@@ -83,6 +83,10 @@ def create_app(url: str | None = None) -> Flask:
     engine = make_engine(url)
     with engine.connect().execution_options(bench_write=True) as conn:
         with conn.begin():
+            if engine.dialect.name == "postgresql":
+                # Two workers booting at once would race on CREATE TABLE IF NOT EXISTS (a catalog
+                # unique violation); the lock makes the second wait and then find the table.
+                conn.execute(text("SELECT pg_advisory_xact_lock(20261125)"))
             conn.execute(text("CREATE TABLE IF NOT EXISTS bench_floor_writes "
                               "(id INTEGER PRIMARY KEY, note VARCHAR(100) NOT NULL, created_at VARCHAR(40) NOT NULL)"
                               if engine.dialect.name == "sqlite" else

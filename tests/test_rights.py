@@ -192,6 +192,27 @@ def test_api_tokens_header_only_and_revocable(client, course, people, token):
     assert api(client, path, token).status_code == 401
 
 
+def test_a_bad_token_hears_401_on_every_api_path(client, course, people, token):
+    # The rights endpoints check the token in the same statement as the data; whatever the path
+    # (known or unknown person, platform or not), a missing, wrong or revoked token comes first.
+    from app.api.models import ApiToken
+
+    me, nobody = people.employee.email, "nobody@nowhere.example"
+    paths = [f"/people/{me}/posting-rights", f"/people/{me}/posting-rights/instagram",
+             f"/people/{nobody}/posting-rights", f"/people/{nobody}/posting-rights/instagram",
+             f"/people/{me}/posting-rights/myspace"]
+    for path in paths:
+        for bad in (None, "prt_wrong", "not-even-a-prefix"):
+            answer = api(client, path, bad)
+            assert answer.status_code == 401 and answer.headers["WWW-Authenticate"], (path, bad)
+    assert api(client, paths[1], token).status_code == 200
+    assert api(client, paths[3], token).status_code == 404
+    assert api(client, paths[4], token).status_code == 404
+    revoke_token(people.admin, db.session.scalar(select(ApiToken)), utcnow())
+    db.session.commit()
+    assert {api(client, path, token).status_code for path in paths} == {401}
+
+
 def test_api_ignores_cookie_sessions(client, course, people, login):
     login(people.admin)
     response = client.get(f"/api/v1/people/{people.employee.email}/posting-rights")

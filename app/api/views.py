@@ -2,9 +2,9 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from app.api.openapi import openapi_document
-from app.api.services import token_for_secret
+from app.api.services import checked_rights, token_for_secret
 from app.database import utcnow
-from app.rights.services import policy, rights_by_email
+from app.rights.services import policy
 
 # Bearer tokens only: no cookie sessions, no CSRF.
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -19,6 +19,16 @@ def error(status: int, message: str, headers: dict | None = None):
     return response
 
 
+# These views check the token in the same statement as the data (checked_rights); every other
+# route of the blueprint has it checked here, before the view runs.
+CHECK_TOKEN_IN_VIEW = {"api.posting_rights", "api.platform_right"}
+
+
+def unauthorized():
+    return error(401, "A valid API token is required: Authorization: Bearer <token>.",
+                 {"WWW-Authenticate": 'Bearer realm="postready"'})
+
+
 @bp.before_request
 def authenticate():
     if request.endpoint == "api.openapi":
@@ -26,11 +36,11 @@ def authenticate():
     if QUERY_TOKEN_NAMES & set(request.args):
         return error(400, "Send the token in the Authorization header, never in the URL.")
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    token_id = token_for_secret(secret.strip()) if scheme.lower() == "bearer" else None
-    if token_id is None:
-        return error(401, "A valid API token is required: Authorization: Bearer <token>.",
-                     {"WWW-Authenticate": 'Bearer realm="postready"'})
-    g.api_token_id = token_id
+    g.api_secret = secret.strip() if scheme.lower() == "bearer" else ""
+    if not g.api_secret:
+        return unauthorized()
+    if request.endpoint not in CHECK_TOKEN_IN_VIEW and token_for_secret(g.api_secret) is None:
+        return unauthorized()
     return None
 
 
@@ -51,31 +61,39 @@ def _decision_json(decision) -> dict:
 
 
 def _rights(email: str, now, only=None):
-    # The same answer for an unknown address and one that is not in this organization.
-    return rights_by_email(email, now, only) if len(email) <= 254 else None
+    """(error response or None, checked rights). Unknown addresses and people outside the
+    organization get the same 404."""
+    checked = checked_rights(g.api_secret, email if len(email) <= 254 else "", now, only)
+    if not checked.token_valid:
+        return unauthorized(), checked
+    if checked.person is None:
+        return error(404, "No such person."), checked
+    return None, checked
 
 
 @bp.get("/people/<path:email>/posting-rights")
 def posting_rights(email: str):
     now = utcnow()
-    found = _rights(email, now)
-    if found is None:
-        return error(404, "No such person.")
-    person, decisions = found
-    return jsonify(email=person.email, checked_at=now.isoformat(), rights=[_decision_json(d) for d in decisions])
+    refused, checked = _rights(email, now)
+    if refused is not None:
+        return refused
+    return jsonify(email=checked.person.email, checked_at=now.isoformat(),
+                   rights=[_decision_json(d) for d in checked.decisions])
 
 
 @bp.get("/people/<path:email>/posting-rights/<platform>")
 def platform_right(email: str, platform: str):
     rule = policy().for_platform(platform)
     if rule is None:
+        if token_for_secret(g.api_secret) is None:  # a bad token hears 401 first, on every path
+            return unauthorized()
         return error(404, f"Unknown platform. Known platforms: {', '.join(policy().platforms)}.")
     now = utcnow()
-    found = _rights(email, now, only=[rule])
-    if found is None:
-        return error(404, "No such person.")
-    person, (decision,) = found
-    return jsonify(email=person.email, checked_at=now.isoformat(), **_decision_json(decision))
+    refused, checked = _rights(email, now, only=[rule])
+    if refused is not None:
+        return refused
+    (decision,) = checked.decisions
+    return jsonify(email=checked.person.email, checked_at=now.isoformat(), **_decision_json(decision))
 
 
 @bp.get("/openapi.json")

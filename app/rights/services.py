@@ -144,6 +144,7 @@ class _Inputs:
     suspensions: dict[int, list[Suspension]] = field(default_factory=lambda: defaultdict(list))
     newest_version: int | None = None
     person: PersonRef | None = None
+    others: list = field(default_factory=list)  # rows of kinds added by the caller (see rights_by_email_statement)
 
 
 def _read_inputs(rows, as_of: datetime | None) -> _Inputs:
@@ -157,8 +158,10 @@ def _read_inputs(rows, as_of: datetime | None) -> _Inputs:
                 found.suspensions[user_id].append(Suspension(slug, reason, by_name, at))
         elif kind == "v":
             found.newest_version = user_id
-        else:
+        elif kind == "p":
             found.person = PersonRef(user_id, slug, reason == "active")
+        else:
+            found.others.append((kind, user_id))
     for held in found.suspensions.values():
         held.sort(key=lambda s: s.since)
     return found
@@ -185,12 +188,23 @@ def rights_for_people(people: Sequence[User], now: datetime, as_of: datetime | N
 
 def rights_by_email(email: str, now: datetime,
                     only: Sequence[RightRule] | None = None) -> tuple[PersonRef, list[RightDecision]] | None:
-    """The API's check: the person and their rights (or only the given ones) in one round trip;
-    None for an unknown address."""
-    found = _read_inputs(_core(_RIGHTS_BY_EMAIL, {"email": normalize_email(email)}), None)
+    """A person and their rights (or only the given ones) in one round trip; None for an unknown address."""
+    person, decisions, _ = rights_from_rows(_core(_RIGHTS_BY_EMAIL, {"email": normalize_email(email)}), now, only)
+    return None if person is None else (person, decisions)
+
+
+def rights_by_email_statement(*extra):
+    """The by-email statement with more branches of the same shape: (kind, id, six NULLs or values).
+    Its parameters are `email` and whatever the extra branches bind."""
+    return union_all(*_RIGHTS_BY_EMAIL.selects, *extra)
+
+
+def rights_from_rows(rows, now: datetime, only: Sequence[RightRule] | None = None):
+    """(person or None, their decisions, (kind, id) of the rows the caller's extra branches added)."""
+    found = _read_inputs(rows, None)
     if found.person is None:
-        return None
-    return found.person, _decide([found.person], found, now, only)[found.person.id]
+        return None, [], found.others
+    return found.person, _decide([found.person], found, now, only)[found.person.id], found.others
 
 
 def rights_of(person: User, now: datetime) -> list[RightDecision]:
