@@ -119,6 +119,12 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+def column_rows(session, statement, params: dict | None = None):
+    """Run a column query on the session's connection: plain rows without the ORM's per-row
+    bookkeeping (the hot paths: rights checks, reports). `.all()` on the result fetches in bulk."""
+    return session.connection().execute(statement, params or {})
+
+
 def add_once(session, row) -> bool:
     """Insert a row that a unique constraint allows only once, in a savepoint: False (and nothing
     else undone) when it already exists, e.g. a concurrent request inserted its twin first.

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, literal, null, select
 
-from app.accounts.services import normalize_email
+from app.accounts.services import PersonRef, normalize_email
 from app.api.models import ApiToken
 from app.audit.services import record
 from app.extensions import db
@@ -67,7 +67,7 @@ def token_for_secret(secret: str) -> int | None:
 @dataclass(frozen=True)
 class CheckedRights:
     token_valid: bool
-    person: object | None  # a PersonRef, when the token is valid and the address is known
+    person: PersonRef | None  # when the token is valid and the address is known
     decisions: list
 
 

@@ -30,6 +30,12 @@ class HeldCertificate:
         return self.issued_at <= now < self.expires_at and (self.revoked_at is None or self.revoked_at > now)
 
 
+def download_is_audited(actor_id: int, holder_id: int) -> bool:
+    """A download by anyone but the holder (a manager, an admin) is an access to someone else's
+    record and is audited; the holder fetching their own certificate is not."""
+    return actor_id != holder_id
+
+
 @dataclass(frozen=True)
 class CertificationRule:
     slug: str

@@ -10,6 +10,7 @@ from app.certificates.models import Certificate, CertificatePdf
 from app.certificates.services import (
     CertificateError, certificate_by_code, render_missing_pdfs, revoke_certificate, signing_key, store_pdfs, verify,
 )
+from app.certificates.rules import download_is_audited
 from app.certificates.signing import b64url
 from app.audit.services import record
 from app.database import read_only_from_here, utcnow, write_after_reading
@@ -106,13 +107,11 @@ def detail(certificate_id: int):
 @bp.get("/certificates/<int:certificate_id>/pdf")
 @login_required
 def download(certificate_id: int):
-    """The stored PDF. A download by anyone but the holder (a manager, an admin) is an access to
-    someone else's record and is audited; the holder fetching their own certificate is not, so
-    that common case stays a pure read."""
+    """The stored PDF; the holder's own download stays a pure read (rules.download_is_audited)."""
     certificate = db.session.get(Certificate, certificate_id)
     ensure_or_404(certificate is not None and can_view_certificate(current_user, certificate))
     filename = f"postready-certificate-{certificate.certification_slug}-{certificate.issued_at:%Y-%m-%d}.pdf"
-    by_holder = certificate.user_id == current_user.id
+    audited = download_is_audited(current_user.id, certificate.user_id)
     pdf = certificate.pdf
     if pdf is None:  # the process that issued it stopped before storing its PDF: render it now, once
         rendered = render_missing_pdfs([certificate_id])
@@ -120,7 +119,7 @@ def download(certificate_id: int):
         store_pdfs(rendered)
         pdf = db.session.get(CertificatePdf, certificate_id)  # whoever stored it first
     content, etag = pdf.content, f'"{pdf.sha256}"'
-    if not by_holder:
+    if audited:
         write_after_reading(db.session)
         record("export.downloaded", actor=current_user, subject_type="certificate", subject_id=certificate_id,
                details={"export": "certificate-pdf"})

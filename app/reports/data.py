@@ -13,6 +13,7 @@ from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
 from app.courses.models import CourseVersion, Lesson, LessonView, Module, ModuleCompletion
 from app.courses.services import current_versions
+from app.database import column_rows
 from app.extensions import db
 from app.reports.rules import Cell, OpenAssignment, requirement_status
 from app.rights.policy import RightsPolicy
@@ -44,24 +45,31 @@ class PersonRow:
 
 
 def _rows(query):
-    """Column queries on the session's connection: plain rows, without the ORM's per-row bookkeeping
-    (and `.all()` fetches in bulk, not a row at a time)."""
-    return db.session.connection().execute(query)
+    return column_rows(db.session, query)
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    requirements: tuple[Requirement, ...]  # today's
+    slug_of: dict[int, str]                # module id -> slug, for every version's modules
+
+
+def _catalog() -> _Catalog:
+    """Course data the reports need, kept per process: versions and modules never change once
+    loaded, and a sync that adds any adds a newer course version, which reloads this."""
+    app = current_app._get_current_object()
+    newest = _rows(select(func.max(CourseVersion.id))).scalar()
+    cached = app.extensions.get("postready.report_catalog")
+    if cached is None or cached[0] != newest:
+        cached = (newest, _Catalog(tuple(_requirements(current_versions())),
+                                   dict(_rows(select(Module.id, Module.slug)).all())))
+        app.extensions["postready.report_catalog"] = cached
+    return cached[1]
 
 
 def requirements(at: datetime | None = None) -> list[Requirement]:
-    """The certifications people are measured against: those of the version in use at `at` (default: now).
-
-    Course versions never change once loaded, so today's list is kept per process until a sync adds one."""
-    if at is None:
-        app = current_app._get_current_object()
-        newest = _rows(select(func.max(CourseVersion.id))).scalar()
-        cached = app.extensions.get("postready.requirements")
-        if cached is None or cached[0] != newest:
-            cached = (newest, _requirements(current_versions()))
-            app.extensions["postready.requirements"] = cached
-        return list(cached[1])
-    return _requirements(_versions_at(at))
+    """The certifications people are measured against: those of the version in use at `at` (default: now)."""
+    return list(_catalog().requirements) if at is None else _requirements(_versions_at(at))
 
 
 def _requirements(versions: list[CourseVersion]) -> list[Requirement]:
@@ -106,8 +114,9 @@ def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPoli
     people = _rows(person_query).all()
     until = at if as_of else None
     certificates = _certificates(ids_query, until, at)
-    completions = _completions(ids_query, until)
-    activity = _activity(ids_query, until)
+    slug_of = _catalog().slug_of
+    completions = _completions(ids_query, until, slug_of)
+    activity = _activity(ids_query, until, slug_of)
     assignments = _assignments(ids_query, at)
     suspensions = suspensions_by_person(ids_query, until)
     platform_of = {r.slug: r.platform for r in policy.rights}
@@ -180,26 +189,13 @@ def _certificates(ids_query: Select, as_of: datetime | None, at: datetime) -> di
     return result
 
 
-def _module_slugs() -> dict[int, str]:
-    """Module id -> slug. Module rows never change, so the map is kept per process, reloaded when a
-    course sync has added modules this process has not seen."""
-    app = current_app._get_current_object()
-    cached = app.extensions.get("postready.module_slugs")
-    newest = _rows(select(func.max(Module.id))).scalar()
-    if cached is None or cached[0] != newest:
-        cached = (newest, dict(_rows(select(Module.id, Module.slug)).all()))
-        app.extensions["postready.module_slugs"] = cached
-    return cached[1]
-
-
-def _completions(ids_query: Select, until: datetime | None) -> dict[int, dict[str, datetime]]:
+def _completions(ids_query: Select, until: datetime | None, slug_of: dict[int, str]) -> dict[int, dict[str, datetime]]:
     """The latest completion of each module (by slug, across course versions) for each person."""
     query = (select(ModuleCompletion.user_id, ModuleCompletion.module_id, func.max(ModuleCompletion.completed_at))
              .where(_in(ModuleCompletion.user_id, ids_query))
              .group_by(ModuleCompletion.user_id, ModuleCompletion.module_id))
     if until is not None:
         query = query.where(ModuleCompletion.completed_at <= until)
-    slug_of = _module_slugs()
     result: dict[int, dict[str, datetime]] = defaultdict(dict)
     for uid, module_id, when in _rows(query).all():
         mine, slug = result[uid], slug_of[module_id]
@@ -208,14 +204,13 @@ def _completions(ids_query: Select, until: datetime | None) -> dict[int, dict[st
     return result
 
 
-def _activity(ids_query: Select, until: datetime | None) -> dict[int, set[str]]:
+def _activity(ids_query: Select, until: datetime | None, slug_of: dict[int, str]) -> dict[int, set[str]]:
     """Modules each person has started. A quiz opens only after every lesson is read (start_attempt),
     so lesson views alone tell who has started; attempts add nothing."""
     query = (select(LessonView.user_id, Lesson.module_id).join(Lesson, LessonView.lesson_id == Lesson.id)
              .where(_in(LessonView.user_id, ids_query)).distinct())
     if until is not None:
         query = query.where(LessonView.viewed_at <= until)
-    slug_of = _module_slugs()
     result: dict[int, set[str]] = defaultdict(set)
     for uid, module_id in _rows(query).all():
         result[uid].add(slug_of[module_id])

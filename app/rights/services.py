@@ -10,13 +10,13 @@ from sqlalchemy.sql import Select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
-from app.accounts.services import PersonRef, normalize_email
+from app.accounts.services import PersonRef
 from app.audit.services import record
 from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
 from app.courses.models import CourseVersion
 from app.courses.services import current_versions
-from app.database import add_once
+from app.database import add_once, column_rows
 from app.extensions import db
 from app.permissions import can_suspend_rights
 from app.rights.models import RightsSuspension, RightsSuspensionLift
@@ -36,8 +36,7 @@ _NEWEST_VERSION = select(func.max(CourseVersion.id))
 
 
 def _core(statement, params: dict | None = None):
-    """Run a column query on the session's connection: plain rows, no ORM bookkeeping (the hot paths)."""
-    return db.session.connection().execute(statement, params or {})
+    return column_rows(db.session, statement, params)
 
 
 def certification_titles(newest: int | None = None) -> dict[str, str]:
@@ -69,21 +68,8 @@ _SUSPENSIONS = (
 )
 
 
-_CERTIFICATES_OF = _CERTIFICATES.where(Certificate.user_id.in_(bindparam("ids", expanding=True)))
-_CERTIFICATES_OF_AS_OF = _CERTIFICATES_OF.where(Certificate.issued_at <= bindparam("as_of"))
 _SUSPENSIONS_OF = _SUSPENSIONS.where(RightsSuspension.user_id.in_(bindparam("ids", expanding=True)))
 _SUSPENSIONS_OF_AT = _SUSPENSIONS_OF.where(RightsSuspension.suspended_at <= bindparam("at"))
-
-
-def certificates_by_person(user_ids: Sequence[int], as_of: datetime | None = None) -> dict[int, list[HeldCertificate]]:
-    """Everyone's certificates in one query; with as_of, only what the records said then."""
-    query = _CERTIFICATES_OF if as_of is None else _CERTIFICATES_OF_AS_OF
-    result: dict[int, list[HeldCertificate]] = defaultdict(list)
-    for user_id, slug, issued, expires, revoked in _core(query, {"ids": list(user_ids), "as_of": as_of}):
-        if as_of is not None and revoked is not None and revoked > as_of:
-            revoked = None
-        result[user_id].append(HeldCertificate(slug, issued, expires, revoked))
-    return result
 
 
 def suspensions_by_person(user_ids: Sequence[int] | Select, at: datetime | None = None) -> dict[int, list[Suspension]]:
@@ -184,13 +170,6 @@ def rights_for_people(people: Sequence[User], now: datetime, as_of: datetime | N
     params = {"ids": [p.id for p in people], "as_of": as_of}
     found = _read_inputs(_core(_RIGHTS_INPUTS[as_of is not None], params), as_of)
     return _decide(people, found, as_of or now, only)
-
-
-def rights_by_email(email: str, now: datetime,
-                    only: Sequence[RightRule] | None = None) -> tuple[PersonRef, list[RightDecision]] | None:
-    """A person and their rights (or only the given ones) in one round trip; None for an unknown address."""
-    person, decisions, _ = rights_from_rows(_core(_RIGHTS_BY_EMAIL, {"email": normalize_email(email)}), now, only)
-    return None if person is None else (person, decisions)
 
 
 def rights_by_email_statement(*extra):
