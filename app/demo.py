@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
+from app.accounts.placements import record_placements
 from app.accounts.services import department_named, find_by_email
 from app.assignments.services import assign_onboarding
 from app.database import utcnow
@@ -20,6 +21,9 @@ DOMAIN = "demo-health.example"
 
 NURSING = ["Ana Souza", "Ben Okafor", "Chloé Martin", "Dev Patel", "Emma Jones", "Farid Haddad"]
 MARKETING = ["Grace Kim", "Hiro Tanaka", "Isabel Ruiz", "Jamal Wright", "Kateřina Nováková", "Liam O'Brien"]
+# Started on the nursing team and moved to marketing this many days ago, so a roster "as of"
+# an earlier date shows her under nursing.
+MOVED_TO_MARKETING = ("Isabel Ruiz", 90)
 
 
 def _email(name: str) -> str:
@@ -78,6 +82,7 @@ def create_demo_organisation() -> list[tuple[str, str]]:
                         manager=manager, hire_date=hired, created_at=min(_hired_at(hired), today))
             db.session.add(user)
             db.session.flush()
+            record_placements([user], user.created_at)
             assign_onboarding(user, min(_hired_at(hired), today))
             new[name] = user
         created.append((email, role))
@@ -93,8 +98,14 @@ def create_demo_organisation() -> list[tuple[str, str]]:
                        "Liam O'Brien": today.date() - timedelta(days=3),       # brand new
                        "Jamal Wright": today.date() - timedelta(days=20)}      # working through it
     for name in MARKETING:
-        person(_email(name), name, Role.EMPLOYEE, "Marketing", marketing_manager,
-               marketing_hires.get(name, date(2019, 4, 1)))
+        moved = name == MOVED_TO_MARKETING[0]
+        person(_email(name), name, Role.EMPLOYEE, "Nursing" if moved else "Marketing",
+               nurse_manager if moved else marketing_manager, marketing_hires.get(name, date(2019, 4, 1)))
+    if MOVED_TO_MARKETING[0] in new:
+        mover = new[MOVED_TO_MARKETING[0]]
+        mover.department, mover.manager = department_named("Marketing"), marketing_manager
+        db.session.flush()
+        record_placements([mover], today - timedelta(days=MOVED_TO_MARKETING[1]))
     if "Grace Kim" in new:  # first run only: give the marketing team its history
         _marketing_history({**new, "Marco Rossi": marketing_manager}, today)
         from app.assignments.services import assign_refreshers

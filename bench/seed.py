@@ -104,6 +104,7 @@ COLUMNS = {
     "departments": ("id", "name"),
     "users": ("id", "email", "full_name", "role", "manager_id", "department_id", "hire_date", "active",
               "password_hash", "must_change_password", "session_token", "created_at", "deactivated_at"),
+    "person_placements": ("id", "user_id", "effective_at", "department_id", "manager_id", "active"),
     "attempts": ("id", "user_id", "module_id", "started_at"),
     "attempt_questions": ("id", "attempt_id", "question_id", "position", "option_order"),
     "submissions": ("attempt_id", "submitted_at", "correct_count", "question_count", "score_percent", "pass_mark",
@@ -290,6 +291,8 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
             buffers["users"].append((u["id"], u["email"], u["full_name"], u["role"], u["manager_id"],
                                      u["department_id"], cv.day(u["hire_date"]), cv.flag(True), password_hash,
                                      cv.flag(False), secrets.token_urlsafe(24), cv.ts(created), None))
+            buffers["person_placements"].append((next(ids["person_placements"]), u["id"], cv.ts(created),
+                                                 u["department_id"], u["manager_id"], cv.flag(True)))
         flush(force=True)
         log(f"  {len(users)} people in {n_depts} departments ({time.perf_counter() - started:.1f}s)")
 

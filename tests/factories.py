@@ -4,6 +4,7 @@ from datetime import date
 from functools import cache
 
 from app.accounts.models import Role, User
+from app.accounts.placements import record_placements
 from app.accounts.passwords import hash_password
 from app.accounts.services import department_named
 from app.extensions import db
@@ -35,6 +36,7 @@ def make_user(full_name=None, *, email=None, role=Role.EMPLOYEE, manager=None, d
     )
     db.session.add(user)
     db.session.flush()
+    record_placements([user], user.created_at)
     return user
 
 

@@ -6,6 +6,7 @@ from app import ConfigurationError, create_app
 from app.accounts.models import User
 from app.accounts.passwords import check_password_policy
 from app.accounts.services import AccountError, PersonFields, update_person
+from app.database import utcnow
 from app.extensions import db
 from app.permissions import can_view_person, manages
 from tests.conftest import csrf_token
@@ -114,7 +115,7 @@ def test_short_temporary_password_is_refused(client, people, login):
 def test_reporting_line_cannot_loop(app, people):
     fields = PersonFields(people.manager.email, people.manager.full_name, "manager", people.indirect.id, "Nursing", None)
     with pytest.raises(AccountError, match="cannot loop"):
-        update_person(people.admin, people.manager, fields)
+        update_person(people.admin, people.manager, fields, utcnow())
 
 
 def test_non_admins_cannot_manage_people(client, people, login):

@@ -37,3 +37,36 @@ def test_database_is_at_head(app):
     with db.engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_heads()
     assert set(current) == set(_scripts(app).get_heads())
+
+
+def test_placement_history_starts_from_what_the_user_rows_say(app, people):
+    """Upgrading a database that has people gives each one a placement from the day they were added,
+    and a deactivated person a second one from the day they left."""
+    from datetime import timedelta
+
+    from app.database import utcnow
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    left = utcnow() + timedelta(minutes=1)  # after they were added
+    gone = people.deactivated.id
+    db.session.execute(text("UPDATE users SET deactivated_at = :left WHERE id = :id"),
+                       {"left": left, "id": gone})
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="65c43fac36bd")
+    try:
+        upgrade()
+        rows = db.session.execute(text(
+            "SELECT user_id, department_id, manager_id, active FROM person_placements "
+            "ORDER BY user_id, effective_at")).all()
+    finally:
+        db.session.remove()
+        upgrade()  # head again, whatever happened
+    users = db.session.execute(text("SELECT id, department_id, manager_id FROM users ORDER BY id")).all()
+    expected = []
+    for uid, department, manager in users:
+        expected.append((uid, department, manager, True))
+        if uid == gone:
+            expected.append((uid, department, manager, False))
+    assert [tuple(r) for r in rows] == expected

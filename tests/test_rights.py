@@ -258,7 +258,7 @@ def test_api_for_a_demoted_person_follows_their_certificates(client, course, peo
     certify(people.manager, NOW)
     before = api(client, f"/people/{people.manager.email}/posting-rights/instagram", token).json
     update_person(people.admin, people.manager, PersonFields(people.manager.email, people.manager.full_name,
-                                                             "employee", None, "Nursing", None))
+                                                             "employee", None, "Nursing", None), NOW)
     db.session.commit()
     after = api(client, f"/people/{people.manager.email}/posting-rights/instagram", token).json
     assert before["allowed"] is after["allowed"] is True

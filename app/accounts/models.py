@@ -66,3 +66,21 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class PersonPlacement(db.Model):
+    """Where a person stood from `effective_at` on: department, manager and whether active.
+
+    Append-only, like the other evidence: every change of any of the three adds a row, so a
+    roster "as of" a past date groups people by the department and reporting line they had then.
+    """
+    __tablename__ = "person_placements"
+    __table_args__ = (db.Index("ix_person_placements_user_effective", "user_id", "effective_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    effective_at = mapped_column(UTCDateTime, nullable=False)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    active: Mapped[bool] = mapped_column()
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Department, Role, User
+from app.accounts.placements import placement_of, record_placements
 from app.audit.services import record
 from app.accounts.passwords import check_password_policy, hash_password, needs_rehash, verify_password
 from app.extensions import db
@@ -117,17 +118,18 @@ def create_person(actor, fields: PersonFields, temporary_password: str, now: dat
     _apply(person, fields)
     db.session.add(person)
     _flush_unique_email()
+    record_placements([person], now, actor)
     assign_onboarding(person, now, actor)
     record("person.created", actor=actor, subject_type="user", subject_id=person.id,
            details={"email": person.email, "role": person.role})
     return person
 
 
-def update_person(actor, person: User, fields: PersonFields) -> User:
+def update_person(actor, person: User, fields: PersonFields, now: datetime) -> User:
     _require_admin(actor)
     if person.id == actor.id and fields.role != Role.ADMIN:
         raise AccountError("You cannot remove your own administrator role.")
-    old_role = person.role
+    old_role, old_placement = person.role, placement_of(person)
     _apply(person, fields)
     if person.role != old_role:
         person.end_all_sessions()  # a new role starts with a fresh login
@@ -135,6 +137,8 @@ def update_person(actor, person: User, fields: PersonFields) -> User:
                details={"from": old_role, "to": person.role})
     record("person.updated", actor=actor, subject_type="user", subject_id=person.id)
     _flush_unique_email()
+    if placement_of(person) != old_placement:
+        record_placements([person], now, actor)
     return person
 
 
@@ -146,14 +150,17 @@ def deactivate_person(actor, person: User, now: datetime) -> None:
         person.active = False
         person.deactivated_at = now
         person.end_all_sessions()
+        record_placements([person], now, actor)
         record("person.deactivated", actor=actor, subject_type="user", subject_id=person.id, at=now)
 
 
-def reactivate_person(actor, person: User) -> None:
+def reactivate_person(actor, person: User, now: datetime) -> None:
     _require_admin(actor)
-    person.active = True
-    person.deactivated_at = None
-    record("person.reactivated", actor=actor, subject_type="user", subject_id=person.id)
+    if not person.active:
+        person.active = True
+        person.deactivated_at = None
+        record_placements([person], now, actor)
+        record("person.reactivated", actor=actor, subject_type="user", subject_id=person.id, at=now)
 
 
 def set_temporary_password(actor, person: User, password: str) -> None:

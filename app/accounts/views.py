@@ -164,7 +164,7 @@ def edit_person(person_id: int):
         form.department.data = person.department.name if person.department else ""
     if form.validate_on_submit():
         try:
-            update_person(current_user, person, _fields(form))
+            update_person(current_user, person, _fields(form), utcnow())
         except AccountError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -201,7 +201,7 @@ def reactivate(person_id: int):
     person = _person_or_404(person_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    reactivate_person(current_user, person)
+    reactivate_person(current_user, person, utcnow())
     db.session.commit()
     flash(f"{person.full_name} is active again.", "success")
     return redirect(url_for("accounts.edit_person", person_id=person.id))

@@ -1,12 +1,13 @@
 """Audit evidence: the PDF audit report and the "new hires in period" report (OCR's sample request)."""
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 
 from flask import current_app, render_template
 from sqlalchemy import Select, select
 
 from app.accounts.models import Department, User
+from app.accounts.placements import placements_at
 from app.assignments.models import Assignment
 from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import certificate_status
@@ -128,10 +129,17 @@ class NewHiresReport:
     hires: list[NewHire]
 
 
+def period_end(end: date, now: datetime) -> datetime:
+    return min(datetime.combine(end, time.max, tzinfo=timezone.utc), now)
+
+
 def new_hires_report(scope: Select, start: date, end: date, now: datetime) -> NewHiresReport:
+    """People hired in the period, in the department they had at its end (the placement history)."""
+    placed = placements_at(period_end(end, now))
     people = db.session.execute(
         select(User.id, User.full_name, User.email, Department.name, User.hire_date)
-        .outerjoin(Department).where(User.id.in_(scope), User.hire_date >= start, User.hire_date <= end)
+        .join(placed, placed.c.user_id == User.id).outerjoin(Department, placed.c.department_id == Department.id)
+        .where(User.id.in_(scope), User.hire_date >= start, User.hire_date <= end)
         .order_by(User.hire_date, User.full_name)
     ).all()
     ids = [p.id for p in people]

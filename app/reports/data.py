@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Department, User
+from app.accounts.placements import placements_at
 from app.assignments.models import Assignment
 from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
@@ -100,17 +101,7 @@ def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPoli
     so the time filters are left out and the indexes cover the scans.
     """
     ids_query = _resolved(ids_query)
-    manager = User.__table__.alias("manager")
-    person_query = (
-        select(User.id, User.full_name, User.email, Department.name, manager.c.full_name, User.hire_date,
-               User.active, User.deactivated_at)
-        .outerjoin(Department, User.department_id == Department.id)
-        .outerjoin(manager, User.manager_id == manager.c.id)
-        .where(_in(User.id, ids_query))
-        .order_by(User.full_name, User.id)
-    )
-    if as_of:
-        person_query = person_query.where(User.created_at <= at)
+    person_query = _people_query(at if as_of else None).where(_in(User.id, ids_query)).order_by(User.full_name, User.id)
     people = _rows(person_query).all()
     until = at if as_of else None
     certificates = _certificates(ids_query, until, at)
@@ -123,9 +114,7 @@ def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPoli
     no_completions: dict[str, datetime] = {}
     no_activity: set[str] = set()
     rows = []
-    for pid, name, email, dept, manager_name, hired, active, deactivated_at in people:
-        if as_of:
-            active = deactivated_at is None or deactivated_at > at
+    for pid, name, email, dept, manager_name, hired, active in people:
         mine = suspensions.get(pid)
         done, seen = completions.get(pid, no_completions), activity.get(pid, no_activity)
         cells = tuple(
@@ -139,6 +128,24 @@ def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPoli
         )
         rows.append(PersonRow(pid, name, email, dept or "", manager_name or "", hired, active, cells))
     return rows
+
+
+def _people_query(as_of: datetime | None) -> Select:
+    """Each person with their department, manager and active flag: today's, or as recorded at `as_of`
+    (the placement history), for people already on the roster then."""
+    manager = User.__table__.alias("manager")
+    if as_of is None:
+        return (select(User.id, User.full_name, User.email, Department.name, manager.c.full_name, User.hire_date,
+                       User.active)
+                .outerjoin(Department, User.department_id == Department.id)
+                .outerjoin(manager, User.manager_id == manager.c.id))
+    placed = placements_at(as_of)
+    return (select(User.id, User.full_name, User.email, Department.name, manager.c.full_name, User.hire_date,
+                   placed.c.active)
+            .join(placed, placed.c.user_id == User.id)
+            .outerjoin(Department, placed.c.department_id == Department.id)
+            .outerjoin(manager, placed.c.manager_id == manager.c.id)
+            .where(User.created_at <= as_of))
 
 
 RESOLVE_UP_TO = 5000  # a scope of up to this many people is read once and passed as a list of ids

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import Select, select
 
 from app.accounts.models import User
+from app.accounts.placements import placements_at
 from app.extensions import db
 from app.reports.data import EVERYONE, PersonRow, Requirement, people_rows, requirements
 from app.reports.rules import Status, Summary, summarize
@@ -34,14 +35,22 @@ def parse_as_of(value: str | None, now: datetime) -> datetime | None:
     return min(moment, now)
 
 
-def reporting_line_query(manager: User) -> Select:
-    """Ids of everyone under this manager, as a subquery (recursive CTE)."""
-    line = select(User.id).where(User.manager_id == manager.id).cte("line", recursive=True)
-    line = line.union(select(User.id).join(line, User.manager_id == line.c.id))
+def reporting_line_query(manager: User, as_of: datetime | None = None) -> Select:
+    """Ids of everyone under this manager, as a subquery (recursive CTE): today, or as the
+    reporting lines were at `as_of` (the placement history)."""
+    if as_of is None:
+        person, manager_of = User.__table__, User.__table__.c.manager_id
+    else:
+        person = placements_at(as_of)
+        person = select(person.c.user_id.label("id"), person.c.manager_id).cte("placed")
+        manager_of = person.c.manager_id
+    line = select(person.c.id).where(manager_of == manager.id).cte("line", recursive=True)
+    line = line.union(select(person.c.id).join(line, manager_of == line.c.id))
     return select(line.c.id)
 
 
-def organization_query() -> Select:
+def organization_query(as_of: datetime | None = None) -> Select:
+    """Everyone; as of a past date, everyone on the roster then (people_rows applies the date)."""
     return EVERYONE
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
+from app.accounts.placements import placement_history
 from app.assignments.models import Assignment
 from app.auth import ensure_or_404, permission_required
 from app.certificates.services import certificates_of
@@ -28,10 +29,15 @@ def report_error(exc):
     return render_template("error.html", status=400, message=str(exc)), 400
 
 
-def _board(scope):
+def _board(scope_at):
+    """The dashboard for the people `scope_at(as_of)` selects: reporting lines as they were then."""
     now = utcnow()
     as_of = services.parse_as_of(request.args.get("as_of"), now)
-    return services.build_dashboard(scope, services.Filters.from_args(request.args), now, as_of)
+    return services.build_dashboard(scope_at(as_of), services.Filters.from_args(request.args), now, as_of)
+
+
+def _my_team(as_of):
+    return services.reporting_line_query(current_user, as_of)
 
 
 def _exported(name: str, as_of) -> None:
@@ -62,27 +68,27 @@ def _render(board, title: str, endpoint: str, departments=None):
 @bp.get("/team")
 @permission_required(can_view_team)
 def team():
-    board = _board(services.reporting_line_query(current_user))
+    board = _board(_my_team)
     return _render(board, "My team", "reports.team")
 
 
 @bp.get("/team.csv")
 @permission_required(can_view_team)
 def team_csv():
-    return _csv(_board(services.reporting_line_query(current_user)), "team")
+    return _csv(_board(_my_team), "team")
 
 
 @bp.get("/organization")
 @permission_required(can_view_organization)
 def organization():
-    board = _board(services.organization_query())
+    board = _board(services.organization_query)
     return _render(board, "Organization", "reports.organization", services.by_department(board))
 
 
 @bp.get("/organization.csv")
 @permission_required(can_view_organization)
 def organization_csv():
-    return _csv(_board(services.organization_query()), "organization")
+    return _csv(_board(services.organization_query), "organization")
 
 
 @bp.get("/people/<int:person_id>")
@@ -103,15 +109,21 @@ def person(person_id: int):
                                      services.Filters(include_inactive=True), now, None)
     return render_template("reports/person.html", person=person, attempts=attempts, assignments=assignments,
                            certificates=certificates_of(person), rights=rights_of(person, now),
-                           history=suspension_history(person), board=board)
+                           history=suspension_history(person), placements=placement_history(person),
+                           board=board)
 
 
-def _scope_for_audit():
+def _audit_scope_name() -> str:
+    """Audit reports cover the organization for those who may see it, else the reporting line."""
     if can_view_organization(current_user):
-        return services.organization_query(), "organization"
+        return "organization"
     if can_view_team(current_user):
-        return services.reporting_line_query(current_user), "team"
+        return "team"
     abort(403)
+
+
+def _audit_scope(name: str, as_of):
+    return services.organization_query(as_of) if name == "organization" else _my_team(as_of)
 
 
 def _period():
@@ -129,9 +141,10 @@ def _period():
 @bp.get("/reports/audit.pdf")
 @login_required
 def audit_pdf():
-    scope, name = _scope_for_audit()
+    name = _audit_scope_name()
     now = utcnow()
     as_of = services.parse_as_of(request.args.get("as_of"), now)
+    scope = _audit_scope(name, as_of)
     pdf = audit.audit_report_pdf(scope, now, as_of, scope_label=name)
     _exported(f"audit-{name}.pdf", as_of)
     response = Response(pdf, mimetype="application/pdf")
@@ -143,11 +156,13 @@ def audit_pdf():
 @bp.get("/reports/new-hires")
 @login_required
 def new_hires():
-    scope, _ = _scope_for_audit()
+    name = _audit_scope_name()
     if not request.args.get("from"):
         return render_template("reports/new_hires.html", report=None)
     start, end = _period()
-    report = audit.new_hires_report(scope, start, end, utcnow())
+    now = utcnow()
+    scope = _audit_scope(name, audit.period_end(end, now))
+    report = audit.new_hires_report(scope, start, end, now)
     if request.args.get("format") == "csv":
         body = csv_text(*audit.new_hires_csv(report))
         _exported("new-hires.csv", None)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Department, User
+from app.accounts.placements import placement_of, record_placements
 from app.accounts.services import department_named
 from app.assignments.services import assign_onboarding
 from app.audit.services import record
@@ -67,6 +68,7 @@ def import_staff(actor: User, data: bytes, now: datetime, dry_run: bool) -> Impo
 
 def _apply(plan: ImportPlan, actor: User, now: datetime) -> None:
     people = {u.email: u for u in db.session.scalars(select(User))}
+    placed_before = {u.email: placement_of(u) for u in people.values()}
     created: list[User] = []
     with db.session.no_autoflush:
         for planned in plan.creates:
@@ -97,5 +99,7 @@ def _apply(plan: ImportPlan, actor: User, now: datetime) -> None:
             email = planned.row.manager_email
             people[planned.email].manager = people[email] if email else None
     db.session.flush()
+    moved = [u for email, u in people.items() if email in placed_before and placement_of(u) != placed_before[email]]
+    record_placements(created + moved, now, actor)
     for user in created:
         assign_onboarding(user, now, actor)
