@@ -32,6 +32,9 @@ def create_app(overrides: dict | None = None) -> Flask:
             "pool_pre_ping": not uri.startswith("sqlite"),
         }
     _check_secret_key(app)
+    if app.config["CERTIFICATE_PDFS"] not in config.CERTIFICATE_PDF_MODES:
+        raise ConfigurationError(f"CERTIFICATE_PDFS must be one of {', '.join(config.CERTIFICATE_PDF_MODES)}; "
+                                 f"it is {app.config['CERTIFICATE_PDFS']!r}.")
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -211,6 +211,37 @@ def certificates_verify(record, public_key):
     click.echo("The signature proves the record is authentic; ask /verify/<code> whether it is still valid today.")
 
 
+@certificates_cli.command("render-pending")
+@click.option("--watch", is_flag=True, help="Keep running and render new certificates as they are issued "
+                                            "(run it beside the web server when CERTIFICATE_PDFS=worker).")
+@click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(0.05, 3600),
+              help="Seconds between polls when there is nothing to render.")
+@click.option("--batch", default=20, show_default=True, type=click.IntRange(1, 1000),
+              help="Certificates rendered per write.")
+@click.option("--issued-since", "issued_since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              help="Only certificates issued at or after this moment (UTC); older ones render at first download.")
+@with_appcontext
+def certificates_render_pending(watch, interval, batch, issued_since):
+    """Render and store the PDF of every certificate that has none yet."""
+    import signal
+    from datetime import timezone
+
+    from app.certificates.renderer import run_renderer
+
+    if issued_since is not None:
+        issued_since = issued_since.replace(tzinfo=timezone.utc)
+
+    stop = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.append(True))  # finish the batch in hand, then exit
+    tally = run_renderer(batch, interval, watch, stopping=lambda: bool(stop), issued_since=issued_since)
+    click.echo(f"{tally.stored} certificate PDF(s) rendered and stored"
+               + (f"; {len(tally.failed)} failed (ids {', '.join(map(str, tally.failed))}), see the log." if tally.failed
+                  else "."))
+    if tally.failed:
+        sys.exit(1)
+
+
 reminders_cli = click.Group("reminders", help="Email reminders (run daily from cron or a systemd timer).")
 
 

@@ -2,6 +2,7 @@
 import os
 
 INSECURE_DEV_KEY = "dev-only-insecure-secret-key"
+CERTIFICATE_PDF_MODES = ("at-issue", "worker")
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -27,6 +28,10 @@ def from_environment(instance_path: str) -> dict:
         # Absolute address of this site, used in certificate QR codes and emails.
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "CERTIFICATE_SIGNING_KEY": env.get("CERTIFICATE_SIGNING_KEY"),
+        # When a certificate's PDF is rendered: "at-issue" by the request that issued it (right after
+        # its commit), or "worker" by `postready certificates render-pending --watch` running beside
+        # the web server, which keeps the render's CPU and memory out of the web workers.
+        "CERTIFICATE_PDFS": env.get("CERTIFICATE_PDFS", "at-issue"),
         "REFRESHER_LEAD_DAYS": int(env.get("REFRESHER_LEAD_DAYS", "30")),
         "ONBOARDING_DUE_DAYS": int(env.get("ONBOARDING_DUE_DAYS", "30")),
         "ONBOARDING_CERTIFICATIONS": [s for s in env.get("ONBOARDING_CERTIFICATIONS", "core").split(",") if s],

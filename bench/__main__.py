@@ -25,7 +25,7 @@ import requests
 from bench import facts as machine
 from bench.load import Request, WrkResult, run_wrk
 from bench.report import write_report
-from bench.server import REPO, Gunicorn
+from bench.server import REPO, Gunicorn, Renderer
 from bench.sessions import USER_AGENT, headers, login_many
 
 PLATFORMS = ["facebook", "instagram", "linkedin", "youtube", "tiktok"]
@@ -184,8 +184,11 @@ class Bench:
         self.seed = seed(self.flask_app, args.people, log=log, pool_share=0.5 if args.people >= 5000 else 0.95)
         log(f"  seeded in {self.seed.seconds:.1f}s: {self.seed.counts}")
 
-        env = {"SECRET_KEY": secret, "DATABASE_URL": self.db.url}
+        env = {"SECRET_KEY": secret, "DATABASE_URL": self.db.url, "CERTIFICATE_PDFS": args.certificate_pdfs}
         self.app = Gunicorn("wsgi:app", env, self.workdir / "app-gunicorn.log", ready_path="/login").start(wait=False)
+        self.run_started = datetime.now(timezone.utc).replace(microsecond=0)
+        self.renderer = (Renderer(env, self.workdir / "renderer.log", self.run_started).start()
+                         if args.certificate_pdfs == "worker" else None)
         self.floors = Gunicorn("bench.floors:app", {"DATABASE_URL": self.db.url}, self.workdir / "floors-gunicorn.log",
                                ready_path="/floor/json").start(wait=False)
         self.app.wait_ready()
@@ -195,10 +198,13 @@ class Bench:
             self.ensure_sessions([self.seed.admin_email, self.seed.team_manager_email])
             for name in args.only:
                 getattr(self, name)()
-            self.memory = {"app": self.app.worker_memory(), "floors": self.floors.worker_memory()}
+            self.memory = {"app": self.app.worker_memory(), "floors": self.floors.worker_memory(),
+                           "renderer": self.renderer.memory() if self.renderer else []}
         finally:
             self.app.stop()
             self.floors.stop()
+            if self.renderer:
+                self.renderer.stop()
         self.facts["load_after"] = machine.loadavg()
 
     @functools.cached_property
@@ -238,7 +244,9 @@ class Bench:
         variants = [
             ("mix", "Quiz submission, refresher-week mix (30% earn a certificate, 15% fail)", 0.35),
             ("nocert", "Quiz submission that passes a module, no certificate earned", None),
-            ("cert", "Quiz submission that earns a certificate (PDF rendered at issue)", None),
+            ("cert", "Quiz submission that earns a certificate" + (
+                " (PDF by the renderer process)" if self.args.certificate_pdfs == "worker"
+                else " (PDF rendered at issue, in the request)"), None),
         ]
         if self.args.smoke:  # a smoke run only checks that everything works: the mix covers both kinds
             variants = variants[:1]
@@ -260,6 +268,7 @@ class Bench:
                     if not plan:
                         break
                     # Smoke: long enough for the cold workers' first submissions to come back.
+                    self.drain_renderer()
                     app = self.submit(plan, c, f"quiz-{key}", seconds=max(self.args.seconds, 4) if self.args.smoke
                                       else None)
                     if not app.wraps or len(plan) < need:
@@ -271,8 +280,32 @@ class Bench:
                     w.notes.append(f"c={c}: not run, the open-attempt pool is used up (seed more people).")
                     continue
                 w.add("POST /attempts/<id>", c, app, floors[c])
+                backlog, seconds = self.drain_renderer()
+                if self.renderer is not None:
+                    w.notes.append(f"c={c}: the PDF renderer had {backlog} certificate(s) left at the end of the "
+                                   f"run and caught up {seconds:.1f} s later (before the next run started).")
             w.notes.append(self.pool_note())
             self.workloads.append(w)
+
+    def drain_renderer(self, timeout: float = 600) -> tuple[int, float]:
+        """Wait until every issued certificate has its PDF, so the renderer's catching up does not
+        run into the next measurement. Returns (certificates left when called, seconds to catch up)."""
+        from sqlalchemy import func, select
+
+        from app.certificates.models import Certificate, CertificatePdf
+        from app.extensions import db
+
+        started = time.monotonic()
+        pending = (select(func.count()).select_from(Certificate).outerjoin(CertificatePdf)
+                   .where(CertificatePdf.certificate_id.is_(None), Certificate.issued_at >= self.run_started))
+        with self.flask_app.app_context():
+            first = left = db.session.scalar(pending)
+            db.session.rollback()
+            while left and self.renderer is not None and time.monotonic() - started < timeout:
+                time.sleep(0.25)
+                left = db.session.scalar(pending)
+                db.session.rollback()
+        return first, time.monotonic() - started
 
     def warm_certificates(self) -> None:
         """Each worker loads WeasyPrint's fonts and stylesheet on its first render (a second or more);
@@ -513,6 +546,9 @@ def parse_args(argv=None):
                         help="report to write (default docs/benchmarks.md; with --smoke, a file in the work dir)")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny run for CI: --people 200 --seconds 1 --connections 4")
+    parser.add_argument("--certificate-pdfs", choices=("worker", "at-issue"), default="worker",
+                        help="where certificate PDFs are rendered (the app's CERTIFICATE_PDFS; default worker: "
+                             "a renderer process runs beside gunicorn, as in production)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir and database (for profiling)")
     parser.add_argument("--only", default=",".join(WORKLOADS),
                         help=f"comma-separated workloads to run, for development (default all: {','.join(WORKLOADS)}); "

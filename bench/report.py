@@ -119,10 +119,10 @@ def write_report(path: Path, args, results: dict) -> None:
             "Peak resident memory (VmHWM) of each gunicorn worker at the end of the run, after every workload "
             "including the exports.", "",
             "| server | worker pid | peak RSS | RSS at the end |", "| --- | ---: | ---: | ---: |"]
-    for name in ("app", "floors"):
-        for m in results["memory"][name]:
-            out.append(f"| {'PostReady' if name == 'app' else 'floors'} | {m['pid']} | {m['peak_mb']:.0f} MB | "
-                       f"{m['rss_mb']:.0f} MB |")
+    names = {"app": "PostReady", "floors": "floors", "renderer": "PostReady PDF renderer (one process, not a worker)"}
+    for name, label in names.items():
+        for m in results["memory"].get(name, []):
+            out.append(f"| {label} | {m['pid']} | {m['peak_mb']:.0f} MB | {m['rss_mb']:.0f} MB |")
     out += ["", f"Sessions: {results['logins']} people signed in over HTTP (GET /login, POST the form with its CSRF "
             f"token) in {results['login_seconds']:.0f} s, before the runs that use them.", "", KEEP, ""]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -17,6 +18,50 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def process_memory(pid: int) -> dict | None:
+    """Peak (VmHWM) and current (VmRSS) resident memory of a process, in MB."""
+    fields = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmHWM", "VmRSS"):
+                fields[key] = int(value.split()[0]) / 1024
+    except OSError:
+        return None
+    return {"pid": pid, "peak_mb": fields.get("VmHWM", 0.0), "rss_mb": fields.get("VmRSS", 0.0)}
+
+
+class Renderer:
+    """The certificate PDF renderer (`postready certificates render-pending --watch`), run beside
+    gunicorn as production runs it with CERTIFICATE_PDFS=worker."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, issued_since: datetime):
+        self.env, self.log_path, self.issued_since = dict(os.environ, **env), log_path, issued_since
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "Renderer":
+        # Seeded history has no PDFs (they render at first download): only the run's certificates.
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "certificates", "render-pending", "--watch",
+             "--interval", "0.5", "--issued-since", self.issued_since.strftime("%Y-%m-%dT%H:%M:%S")],
+            env=self.env, stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO)
+        return self
+
+    def memory(self) -> list[dict]:
+        found = process_memory(self.proc.pid) if self.proc and self.proc.poll() is None else None
+        return [found] if found else []
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._log.close()
 
 
 class Gunicorn:
@@ -64,18 +109,7 @@ class Gunicorn:
 
     def worker_memory(self) -> list[dict]:
         """Peak (VmHWM) and current (VmRSS) resident memory of each worker, in MB."""
-        result = []
-        for pid in self.worker_pids():
-            fields = {}
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    key, _, value = line.partition(":")
-                    if key in ("VmHWM", "VmRSS"):
-                        fields[key] = int(value.split()[0]) / 1024
-            except OSError:
-                continue
-            result.append({"pid": pid, "peak_mb": fields.get("VmHWM", 0.0), "rss_mb": fields.get("VmRSS", 0.0)})
-        return result
+        return [m for m in map(process_memory, self.worker_pids()) if m]
 
     def _cpu_ticks(self) -> int:
         total = 0

@@ -192,6 +192,17 @@ def render_missing_pdfs(certificate_ids: list[int]) -> list[RenderedPdf]:
     return rendered
 
 
+def pending_pdf_ids(limit: int, after: int = 0, issued_since: datetime | None = None) -> list[int]:
+    """Certificates with no stored PDF and an id above `after`, oldest first: the renderer's queue.
+    It is derived from the certificates themselves, so a renderer that stops loses nothing."""
+    query = (select(Certificate.id).outerjoin(CertificatePdf)
+             .where(CertificatePdf.certificate_id.is_(None), Certificate.id > after)
+             .order_by(Certificate.id).limit(limit))
+    if issued_since is not None:
+        query = query.where(Certificate.issued_at >= issued_since)
+    return list(db.session.scalars(query))
+
+
 def store_pdfs(rendered: list[RenderedPdf]) -> int:
     """Store rendered PDFs; one that another request stored first is kept (the first wins). Caller commits."""
     return insert_ignoring_conflicts(db.session, CertificatePdf, [vars(r) for r in rendered], ["certificate_id"])

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -86,7 +86,7 @@ def attempt(attempt_id: int):
             return render_template("quizzes/attempt.html", attempt=attempt, form=form, chosen=chosen), status
         attempt_id, issued = attempt.id, [c.id for c in submission.issued_certificates]
         db.session.commit()
-        if issued:  # the certificate is committed; now its PDF, with no lock held
-            store_new_pdfs(issued)
+        if issued and current_app.config["CERTIFICATE_PDFS"] == "at-issue":
+            store_new_pdfs(issued)  # the certificate is committed; now its PDF, with no lock held
         return redirect(url_for("quizzes.attempt", attempt_id=attempt_id, _anchor="result"))
     return render_template("quizzes/attempt.html", attempt=attempt, form=form, chosen=chosen)

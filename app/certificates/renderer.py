@@ -1,0 +1,64 @@
+"""The PDF renderer: renders certificates' PDFs outside the web workers (CERTIFICATE_PDFS=worker).
+
+`postready certificates render-pending --watch` runs it beside gunicorn. Its queue is the set of
+certificates without a stored PDF, so nothing is lost if it stops, and a download that arrives
+before it renders one renders that one itself (certificates.views.download).
+"""
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+
+from app.certificates.services import pending_pdf_ids, render_missing_pdfs, store_pdfs
+from app.database import read_only_from_here, write_after_reading
+from app.extensions import db
+
+# A poll looks only above the highest id already handled; every this many polls it looks at all,
+# for an id committed out of order (PostgreSQL sequences) or left by an earlier failure.
+FULL_SWEEP_EVERY = 300
+
+
+@dataclass
+class RendererTally:
+    stored: int = 0
+    failed: list[int] = field(default_factory=list)
+
+
+def render_batch(ids: list[int], tally: RendererTally) -> None:
+    """Render these certificates' PDFs in a read transaction (no lock held), then store them in
+    one short write and commit. One that fails is logged and left for the next sweep or download."""
+    read_only_from_here(db.session)
+    rendered = []
+    for certificate_id in ids:
+        try:
+            rendered.extend(render_missing_pdfs([certificate_id]))
+        except Exception:  # noqa: BLE001 - one bad certificate must not stop the others
+            current_app.logger.exception("rendering the PDF of certificate %s failed", certificate_id)
+            tally.failed.append(certificate_id)
+    if rendered:
+        write_after_reading(db.session)
+        tally.stored += store_pdfs(rendered)
+    db.session.commit()
+
+
+def run_renderer(batch: int, interval: float, watch: bool, stopping: Callable[[], bool],
+                 issued_since: datetime | None = None) -> RendererTally:
+    """Render every pending PDF (of certificates issued since `issued_since`, if given); with watch,
+    keep polling every `interval` seconds until `stopping()`."""
+    tally, after, polls = RendererTally(), 0, 0
+    while not stopping():
+        sweep = polls % FULL_SWEEP_EVERY == 0
+        read_only_from_here(db.session)  # polling takes no write lock
+        ids = pending_pdf_ids(batch, after=0 if sweep else after, issued_since=issued_since)
+        polls += 1
+        ids = [i for i in ids if i not in tally.failed] if not sweep else ids
+        if ids:
+            render_batch(ids, tally)
+            after = max(after, ids[-1])
+        if len(ids) < batch:
+            if not watch:
+                break
+            time.sleep(interval)
+    return tally
