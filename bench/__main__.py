@@ -181,7 +181,7 @@ class Bench:
         secret = secrets.token_urlsafe(32)
         self.flask_app = create_app({"SQLALCHEMY_DATABASE_URI": self.db.url, "SECRET_KEY": secret})
         # Small organisations put most long-tenured staff in the quiz pools, so a smoke run has enough.
-        self.seed = seed(self.flask_app, args.people, log=log, pool_share=0.5 if args.people >= 5000 else 0.95)
+        self.seed = seed(self.flask_app, args.people, log=log, pool_share=0.6 if args.people >= 5000 else 0.95)
         log(f"  seeded in {self.seed.seconds:.1f}s: {self.seed.counts}")
 
         env = {"SECRET_KEY": secret, "DATABASE_URL": self.db.url, "CERTIFICATE_PDFS": args.certificate_pdfs}

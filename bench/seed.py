@@ -393,8 +393,9 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
         tenured = [u for u in employees if (now.date() - u["hire_date"]).days >= 400]
         rng.shuffle(tenured)
         n_pool = int(len(tenured) * pool_share)
-        cert_pool = {u["id"] for u in tenured[: n_pool // 4]}
-        nocert_pool = {u["id"] for u in tenured[n_pool // 4: n_pool]}
+        # Two fifths earn a certificate: the mix, its calibration and two cert-only runs use ~3,000.
+        cert_pool = {u["id"] for u in tenured[: n_pool * 2 // 5]}
+        nocert_pool = {u["id"] for u in tenured[n_pool * 2 // 5: n_pool]}
         open_attempts: dict[str, list[OpenAttempt]] = {"cert": [], "nocert": []}
         latest_core: dict[int, dict] = {}
 

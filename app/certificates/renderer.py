@@ -11,12 +11,13 @@ from datetime import datetime
 
 from flask import current_app
 
-from app.certificates.services import pending_pdf_ids, render_missing_pdfs, store_pdfs
+from app.certificates.services import newest_certificate_id, pending_pdf_ids, render_missing_pdfs, store_pdfs
 from app.database import read_only_from_here, write_after_reading
 from app.extensions import db
 
-# A poll looks only above the highest id already handled; every this many polls it looks at all,
-# for an id committed out of order (PostgreSQL sequences) or left by an earlier failure.
+# A poll looks only above the highest id already handled (an index range, however many certificates
+# there are); every this many polls it looks at all, for an id committed out of order (PostgreSQL
+# sequences) or left by an earlier failure.
 FULL_SWEEP_EVERY = 300
 
 
@@ -50,15 +51,18 @@ def run_renderer(batch: int, interval: float, watch: bool, stopping: Callable[[]
     tally, after, polls = RendererTally(), 0, 0
     while not stopping():
         sweep = polls % FULL_SWEEP_EVERY == 0
-        read_only_from_here(db.session)  # polling takes no write lock
-        ids = pending_pdf_ids(batch, after=0 if sweep else after, issued_since=issued_since)
         polls += 1
-        ids = [i for i in ids if i not in tally.failed] if not sweep else ids
+        read_only_from_here(db.session)  # polling takes no write lock
+        newest = newest_certificate_id()
+        found = pending_pdf_ids(batch, after=0 if sweep else after, issued_since=issued_since)
+        ids = found if sweep else [i for i in found if i not in tally.failed]
         if ids:
             render_batch(ids, tally)
-            after = max(after, ids[-1])
-        if len(ids) < batch:
-            if not watch:
-                break
-            time.sleep(interval)
+        if len(found) == batch:  # more may be waiting: look again at once
+            after = max(after, found[-1])
+            continue
+        after = max(after, newest)  # all up to `newest` are done (a failure waits for the next sweep)
+        if not watch:
+            break
+        time.sleep(interval)
     return tally

@@ -203,6 +203,10 @@ def pending_pdf_ids(limit: int, after: int = 0, issued_since: datetime | None = 
     return list(db.session.scalars(query))
 
 
+def newest_certificate_id() -> int:
+    return db.session.scalar(select(func.max(Certificate.id))) or 0
+
+
 def store_pdfs(rendered: list[RenderedPdf]) -> int:
     """Store rendered PDFs; one that another request stored first is kept (the first wins). Caller commits."""
     return insert_ignoring_conflicts(db.session, CertificatePdf, [vars(r) for r in rendered], ["certificate_id"])
