@@ -85,3 +85,18 @@ def test_the_watching_renderer_renders_new_certificates_and_stops_on_sigterm(app
 def test_an_unknown_pdf_mode_is_refused_at_start(database_url):
     with pytest.raises(ConfigurationError, match="CERTIFICATE_PDFS"):
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "CERTIFICATE_PDFS": "sometimes"})
+
+
+def test_a_certificate_that_cannot_render_is_reported_and_does_not_stop_the_others(app, cli, course, people):
+    good = earn_core_without_pdf(people.employee)
+    # A damaged record (test set-up: a copy of a real certificate whose module dates are unreadable).
+    row = {c.name: getattr(db.session.get(Certificate, good), c.key) for c in Certificate.__table__.columns}
+    row.update(id=None, code="DAMAGED-RECORD-0001", user_id=people.manager.id,
+               modules=[{**m, "completed_at": "not a date"} for m in row["modules"]])
+    del row["id"]
+    damaged = db.session.execute(Certificate.__table__.insert().values(row)).inserted_primary_key[0]
+    later = earn_core_without_pdf(people.other_employee)
+    result = cli("certificates", "render-pending", "--batch", "1")
+    assert result.exit_code == 1
+    assert f"2 certificate PDF(s) rendered and stored; 1 failed (ids {damaged})" in result.output
+    assert {p.certificate_id for p in db.session.scalars(select(CertificatePdf))} == {good, later}
