@@ -37,6 +37,19 @@ def can_view_person(user, person: User) -> bool:
     return user.id == person.id or is_admin(user) or (is_manager(user) and manages(user, person))
 
 
+def viewable_people(user, person_ids: set[int]) -> set[int]:
+    """Of these people, those whose page `user` may open: can_view_person for many at once (one query).
+    A report "as of" a past date may list people who have since left a manager's line."""
+    if not getattr(user, "is_authenticated", False) or not user.active:
+        return set()
+    if is_admin(user):
+        return set(person_ids)
+    from app.accounts.services import reporting_line_ids  # accounts.services imports this module
+
+    line = set(reporting_line_ids(user.id)) if is_manager(user) else set()
+    return {i for i in person_ids if i == user.id or i in line}
+
+
 def can_take_attempt(user, attempt) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.active and attempt.user_id == user.id
 

@@ -123,11 +123,14 @@ def test_team_page_as_of_a_past_date_lists_who_was_on_the_team(client, course, p
     month_ago = (NOW - timedelta(days=30)).date().isoformat()
     login(people.other_manager)
     assert "Eli Employee" not in client.get("/team").text
-    assert "Eli Employee" in client.get(f"/team?as_of={month_ago}").text
+    then = client.get(f"/team?as_of={month_ago}").text
+    assert "Eli Employee" in then and "not in your reporting line now" in then
+    assert f'href="/people/{eli.id}"' not in then  # his page is no longer Otto's to open
     assert "Eli Employee" in client.get(f"/team.csv?as_of={month_ago}").text
     client.post("/logout", data={"csrf_token": csrf_token(client)})  # signing in while signed in keeps the first
     login(people.manager)
-    assert "Eli Employee" in client.get("/team").text
+    now_page = client.get("/team").text
+    assert "Eli Employee" in now_page and f'href="/people/{eli.id}"' in now_page
     assert "Eli Employee" not in client.get(f"/team?as_of={month_ago}").text
     history = client.get(f"/people/{eli.id}").text.split("Department and manager history")[1]
     assert history.index("Otto Other") < history.index("Mona Manager")  # oldest first

@@ -13,7 +13,7 @@ from app.certificates.services import certificates_of
 from app.audit.services import record
 from app.database import utcnow, write_after_reading
 from app.extensions import db
-from app.permissions import can_view_organization, can_view_person, can_view_team
+from app.permissions import can_view_organization, can_view_person, can_view_team, viewable_people
 from app.quizzes.models import Attempt
 from app.reports import audit, services
 from app.reports.chart import status_chart
@@ -61,8 +61,9 @@ def _csv(board, name: str) -> Response:
 def _render(board, title: str, endpoint: str, departments=None):
     chart = status_chart([r.short_title for r in board.requirements], board.summaries,
                          f"{title}: status of {board.total_people} people by requirement")
+    linkable = viewable_people(current_user, {r.id for r in board.page_rows})
     return render_template("reports/dashboard.html", board=board, title=title, chart=chart, endpoint=endpoint,
-                           statuses=list(Status), department_lines=departments)
+                           statuses=list(Status), department_lines=departments, linkable=linkable)
 
 
 @bp.get("/team")
