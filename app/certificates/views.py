@@ -7,13 +7,14 @@ from sqlalchemy.orm import selectinload
 from app.auth import ensure_or_404, permission_required
 from app.certificates.forms import RevokeForm
 from app.certificates.models import Certificate, CertificatePdf
+from app.certificates.renderer import RendererTally, render_batch
 from app.certificates.services import (
     CertificateError, certificate_by_code, render_missing_pdfs, revoke_certificate, signing_key, store_pdfs, verify,
 )
 from app.certificates.rules import download_is_audited
 from app.certificates.signing import b64url
 from app.audit.services import record
-from app.database import read_only_from_here, utcnow, write_after_reading
+from app.database import utcnow, write_after_reading
 from app.extensions import db, limiter
 from app.permissions import can_revoke_certificates, can_view_certificate
 
@@ -60,18 +61,8 @@ def verify_json(code: str):
 def store_new_pdfs(certificate_ids: list[int]) -> None:
     """After the commit that issued these certificates: render their PDFs holding no lock (a tenth
     of a second each), then store them in a short write. A failure here loses nothing: the
-    certificate is committed, and its first download renders the PDF."""
-    read_only_from_here(db.session)
-    try:
-        rendered = render_missing_pdfs(certificate_ids)
-    except Exception:  # noqa: BLE001 - reported, and retried at the first download
-        current_app.logger.exception("rendering the PDFs of certificates %s failed", certificate_ids)
-        db.session.rollback()
-        return
-    if rendered:
-        write_after_reading(db.session)
-        store_pdfs(rendered)
-        db.session.commit()
+    certificate is committed, and the renderer or its first download renders the PDF."""
+    render_batch(certificate_ids, RendererTally())
 
 
 @bp.get("/certificates/public-key.pem")
