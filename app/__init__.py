@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app import config
 from app.database import set_write_intent
-from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.extensions import csrf, db, limiter, login_manager
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -44,7 +44,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.audit import services as _audit  # noqa: F401  (chains events at commit)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from app.extensions import db
+from app.extensions import db, migrations
 
 
 def main() -> None:
@@ -15,6 +15,34 @@ def main() -> None:
 
     cli = FlaskGroup(create_app=lambda: create_app({"CLI_MODE": True}), help="PostReady administration.")
     cli.main(prog_name="postready")
+
+
+class MigrationCommands(click.Group):
+    """Flask-Migrate's commands, imported when one is asked for (see extensions.migrations)."""
+
+    @staticmethod
+    def _commands() -> click.Group:
+        from flask_migrate.cli import db as flask_migrate_db
+
+        return flask_migrate_db
+
+    def list_commands(self, ctx):
+        return self._commands().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        return self._commands().get_command(ctx, name)
+
+
+@click.group("db", cls=MigrationCommands)
+@click.option("-d", "--directory", default=None, help='Migration script directory (default is "migrations")')
+@click.option("-x", "--x-arg", multiple=True, help="Additional arguments consumed by custom env.py scripts")
+@with_appcontext
+def migrations_cli(directory, x_arg):
+    """Database migrations (Alembic, via Flask-Migrate)."""
+    from flask import g
+
+    migrations(current_app)
+    g.directory, g.x_arg = directory, x_arg  # what Flask-Migrate's own `db` group sets
 
 
 courses_cli = click.Group("courses", help="Check and load course content from files.")
@@ -110,6 +138,7 @@ def demo(host, port, no_serve):
     from app.courses.services import sync_courses
     from app.demo import DEMO_PASSWORD, create_demo_organisation
 
+    migrations(current_app)
     upgrade()
     sync_courses(_read_or_exit(None, "The demo needs valid course files."))
     people = create_demo_organisation()
@@ -349,6 +378,7 @@ def audit_checkpoint():
 
 
 def register_commands(app) -> None:
+    app.cli.add_command(migrations_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(reminders_cli)

@@ -206,6 +206,9 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
 
     started = time.perf_counter()
     rng = random.Random(rng_seed)
+    from app.extensions import migrations
+
+    migrations(app)
     with app.app_context():
         upgrade()
         specs, problems = read_courses(app.config["COURSES_DIR"])

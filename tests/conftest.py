@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, migrations
 from tests.factories import Personas
 
 FIXTURE_COURSES = Path(__file__).parent / "fixtures" / "courses"
@@ -40,6 +40,7 @@ def _migrate(url: str, tmp: Path) -> None:
     from flask_migrate import downgrade, upgrade
 
     app = create_app(_config(url, tmp))
+    migrations(app)
     with app.app_context():
         if ON_POSTGRES:
             downgrade(revision="base")  # start from nothing, whatever an earlier run left

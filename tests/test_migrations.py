@@ -2,14 +2,13 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import Migrate  # noqa: F401  (the extension that owns the Alembic config)
 
 from app import MIGRATIONS_DIR
-from app.extensions import db
+from app.extensions import db, migrations
 
 
 def _scripts(app) -> ScriptDirectory:
-    config = app.extensions["migrate"].migrate.get_config(MIGRATIONS_DIR)
+    config = migrations(app).migrate.get_config(MIGRATIONS_DIR)
     return ScriptDirectory.from_config(config)
 
 
@@ -48,6 +47,7 @@ def test_placement_history_starts_from_what_the_user_rows_say(app, people):
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
 
+    migrations(app)
     left = utcnow() + timedelta(minutes=1)  # after they were added
     gone = people.deactivated.id
     db.session.execute(text("UPDATE users SET deactivated_at = :left WHERE id = :id"),
@@ -70,3 +70,16 @@ def test_placement_history_starts_from_what_the_user_rows_say(app, people):
         if uid == gone:
             expected.append((uid, department, manager, False))
     assert [tuple(r) for r in rows] == expected
+
+
+def test_db_commands_load_alembic_and_web_workers_do_not(app, cli):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = cli("db", "check")  # models against the migrated database, through the lazy `db` group
+    assert result.exit_code == 0 and "alembic.runtime.migration" in result.output, result.output
+    probe = "import sys, wsgi; print('alembic' in sys.modules, 'flask_migrate' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).parent.parent, capture_output=True,
+                         text=True, env={"SECRET_KEY": "probe-secret-key-0123456789abcdef", "PATH": "/usr/bin:/bin"})
+    assert out.stdout.strip() == "False False", out.stderr

@@ -33,7 +33,7 @@ class Requirement:
     short_title: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonRow:
     id: int
     full_name: str
@@ -112,7 +112,7 @@ def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPoli
     suspensions = suspensions_by_person(ids_query, until)
     platform_of = {r.slug: r.platform for r in policy.rights}
     no_completions: dict[str, datetime] = {}
-    no_activity: set[str] = set()
+    no_activity: list[str] = []
     rows = []
     for pid, name, email, dept, manager_name, hired, active in people:
         mine = suspensions.get(pid)
@@ -189,7 +189,7 @@ def _certificates(ids_query: Select, as_of: datetime | None, at: datetime) -> di
     if as_of is not None:
         query = query.where(Certificate.issued_at <= as_of)
     result = defaultdict(list)
-    for uid, slug, issued, expires, revoked in _rows(query).all():
+    for uid, slug, issued, expires, revoked in _rows(query):  # streamed: a full export reads 100k+ rows
         if as_of is not None and revoked is not None and revoked > as_of:
             revoked = None
         result[(uid, slug)].append(HeldCertificate(slug, issued, expires, revoked))
@@ -204,23 +204,26 @@ def _completions(ids_query: Select, until: datetime | None, slug_of: dict[int, s
     if until is not None:
         query = query.where(ModuleCompletion.completed_at <= until)
     result: dict[int, dict[str, datetime]] = defaultdict(dict)
-    for uid, module_id, when in _rows(query).all():
+    for uid, module_id, when in _rows(query):
         mine, slug = result[uid], slug_of[module_id]
         if slug not in mine or mine[slug] < when:
             mine[slug] = when
     return result
 
 
-def _activity(ids_query: Select, until: datetime | None, slug_of: dict[int, str]) -> dict[int, set[str]]:
+def _activity(ids_query: Select, until: datetime | None, slug_of: dict[int, str]) -> dict[int, list[str]]:
     """Modules each person has started. A quiz opens only after every lesson is read (start_attempt),
-    so lesson views alone tell who has started; attempts add nothing."""
+    so lesson views alone tell who has started; attempts add nothing. Lists, not sets: a few slugs
+    each, and a set per person is a quarter of a full export's memory."""
     query = (select(LessonView.user_id, Lesson.module_id).join(Lesson, LessonView.lesson_id == Lesson.id)
              .where(_in(LessonView.user_id, ids_query)).distinct())
     if until is not None:
         query = query.where(LessonView.viewed_at <= until)
-    result: dict[int, set[str]] = defaultdict(set)
-    for uid, module_id in _rows(query).all():
-        result[uid].add(slug_of[module_id])
+    result: dict[int, list[str]] = defaultdict(list)
+    for uid, module_id in _rows(query):
+        slug = slug_of[module_id]
+        if slug not in result[uid]:  # one module's slug can come from several course versions
+            result[uid].append(slug)
     return result
 
 
@@ -229,7 +232,7 @@ def _assignments(ids_query: Select, at: datetime) -> dict:
         select(Assignment.user_id, Assignment.certification_slug, Assignment.assigned_at, Assignment.due_at,
                Assignment.module_slugs)
         .where(_in(Assignment.user_id, ids_query), Assignment.assigned_at <= at)
-    ).all()
+    )
     result = defaultdict(list)
     for uid, slug, assigned, due, modules in rows:
         result[(uid, slug)].append(OpenAssignment(assigned, due, tuple(modules or ())))

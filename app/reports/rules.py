@@ -3,7 +3,7 @@
 The same function answers for "now" and for any past moment: callers pass
 only the records that existed then, and that moment as `at`.
 """
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -57,7 +57,7 @@ def requirement_status(
     certificates: Sequence[HeldCertificate],
     module_slugs: Sequence[str],
     completions: dict[str, datetime],
-    active_modules: set[str],
+    active_modules: Collection[str],
     assignments: Sequence[OpenAssignment],
     suspended: bool,
     at: datetime,

@@ -168,6 +168,9 @@ def _seed(site: Site) -> None:
     from app.quizzes.services import start_attempt, submit_attempt
     from tests.factories import pass_module
 
+    from app.extensions import migrations
+
+    migrations(site.app)
     with site.app.app_context():
         upgrade()
         courses, problems = read_courses(COURSES_DIR)
