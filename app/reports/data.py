@@ -102,7 +102,6 @@ def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPoli
     """
     ids_query = _resolved(ids_query)
     person_query = _people_query(at if as_of else None).where(_in(User.id, ids_query)).order_by(User.full_name, User.id)
-    people = _rows(person_query).all()
     until = at if as_of else None
     certificates = _certificates(ids_query, until, at)
     slug_of = _catalog().slug_of
@@ -112,15 +111,15 @@ def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPoli
     suspensions = suspensions_by_person(ids_query, until)
     platform_of = {r.slug: r.platform for r in policy.rights}
     no_completions: dict[str, datetime] = {}
-    no_activity: list[str] = []
     rows = []
-    for pid, name, email, dept, manager_name, hired, active in people:
+    for pid, name, email, dept, manager_name, hired, active in _rows(person_query):  # streamed, read last
         mine = suspensions.get(pid)
-        done, seen = completions.get(pid, no_completions), activity.get(pid, no_activity)
+        done, seen = completions.get(pid, no_completions), activity.get(pid, ())
+        held, assigned = certificates.get(pid, ()), assignments.get(pid, ())
         cells = tuple(
             requirement_status(
-                certificates.get((pid, req.slug), ()), req.module_slugs, done, seen,
-                assignments.get((pid, req.slug), ()),
+                [c for c in held if c.slug == req.slug], req.module_slugs, done, seen,
+                [a for slug, a in assigned if slug == req.slug],
                 bool(mine) and any(s.right_slug is None or platform_of.get(s.right_slug) == req.slug for s in mine),
                 at,
             )
@@ -173,7 +172,7 @@ def _in(column, ids_query):
 _OLDER = aliased(Certificate)
 
 
-def _certificates(ids_query: Select, as_of: datetime | None, at: datetime) -> dict:
+def _certificates(ids_query: Select, as_of: datetime | None, at: datetime) -> dict[int, list[HeldCertificate]]:
     """Each person's certificates that can decide a cell: the newest of each certification, and any
     still valid at `at`. Earlier cycles' expired certificates (most rows, after a few years) cannot."""
     newest = select(func.max(_OLDER.issued_at)).where(
@@ -192,7 +191,7 @@ def _certificates(ids_query: Select, as_of: datetime | None, at: datetime) -> di
     for uid, slug, issued, expires, revoked in _rows(query):  # streamed: a full export reads 100k+ rows
         if as_of is not None and revoked is not None and revoked > as_of:
             revoked = None
-        result[(uid, slug)].append(HeldCertificate(slug, issued, expires, revoked))
+        result[uid].append(HeldCertificate(slug, issued, expires, revoked))
     return result
 
 
@@ -227,7 +226,8 @@ def _activity(ids_query: Select, until: datetime | None, slug_of: dict[int, str]
     return result
 
 
-def _assignments(ids_query: Select, at: datetime) -> dict:
+def _assignments(ids_query: Select, at: datetime) -> dict[int, list[tuple[str, OpenAssignment]]]:
+    """Each person's assignments, with the certification each is for."""
     rows = _rows(
         select(Assignment.user_id, Assignment.certification_slug, Assignment.assigned_at, Assignment.due_at,
                Assignment.module_slugs)
@@ -235,5 +235,5 @@ def _assignments(ids_query: Select, at: datetime) -> dict:
     )
     result = defaultdict(list)
     for uid, slug, assigned, due, modules in rows:
-        result[(uid, slug)].append(OpenAssignment(assigned, due, tuple(modules or ())))
+        result[uid].append((slug, OpenAssignment(assigned, due, tuple(modules or ()))))
     return result

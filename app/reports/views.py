@@ -17,7 +17,7 @@ from app.permissions import can_view_organization, can_view_person, can_view_tea
 from app.quizzes.models import Attempt
 from app.reports import audit, services
 from app.reports.chart import status_chart
-from app.reports.csv_export import csv_text
+from app.reports.csv_export import csv_chunks, csv_text
 from app.reports.rules import Status
 from app.rights.services import rights_of, suspension_history
 
@@ -49,11 +49,10 @@ def _exported(name: str, as_of) -> None:
 
 
 def _csv(board, name: str) -> Response:
-    header, rows = services.dashboard_csv_rows(board)
-    body = csv_text(header, rows)
     _exported(f"{name}.csv", board.at if board.as_of else None)
     stamp = board.at.date().isoformat()
-    response = Response(body, mimetype="text/csv")
+    # Streamed from rows already computed: the database is done with before the first byte.
+    response = Response(csv_chunks(*services.dashboard_csv_rows(board)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="postready-{name}-{stamp}.csv"'
     return response
 
