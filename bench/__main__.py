@@ -181,7 +181,10 @@ class Bench:
         secret = secrets.token_urlsafe(32)
         self.flask_app = create_app({"SQLALCHEMY_DATABASE_URI": self.db.url, "SECRET_KEY": secret})
         # Small organisations put most long-tenured staff in the quiz pools, so a smoke run has enough.
-        self.seed = seed(self.flask_app, args.people, log=log, pool_share=0.6 if args.people >= 5000 else 0.95)
+        # A full run's cert-only runs use ~3,000 certificate-earning attempts: two fifths of the pool.
+        big = args.people >= 5000
+        self.seed = seed(self.flask_app, args.people, log=log, pool_share=0.6 if big else 0.95,
+                         cert_share=0.4 if big else 0.35)
         log(f"  seeded in {self.seed.seconds:.1f}s: {self.seed.counts}")
 
         env = {"SECRET_KEY": secret, "DATABASE_URL": self.db.url, "CERTIFICATE_PDFS": args.certificate_pdfs}
@@ -267,10 +270,11 @@ class Bench:
                     plan = self.plan(key, need)
                     if not plan:
                         break
-                    # Smoke: long enough for the cold workers' first submissions to come back.
                     self.drain_renderer()
-                    app = self.submit(plan, c, f"quiz-{key}", seconds=max(self.args.seconds, 4) if self.args.smoke
-                                      else None)
+                    # Smoke: long enough for the cold workers' first submissions to come back (a first
+                    # WeasyPrint render takes seconds), short enough for the 200-person pools.
+                    smoke_seconds = 4 if self.args.certificate_pdfs == "at-issue" else 1
+                    app = self.submit(plan, c, f"quiz-{key}", seconds=smoke_seconds if self.args.smoke else None)
                     if not app.wraps or len(plan) < need:
                         break
                     # The slice ran out, so some attempts were sent twice (409): run again with more.
@@ -385,7 +389,7 @@ class Bench:
     def calibrate(self, key: str) -> float:
         """A short run to size the pool slices (each attempt can be submitted once)."""
         if self.args.smoke:
-            return {"nocert": 30.0}.get(key, 5.0)  # pools are tiny: guess instead of spending them
+            return {"nocert": 30.0, "mix": 60.0}.get(key, 5.0)  # pools are tiny: guess instead of spending them
         c = max(self.args.connections)
         batch = 60 if self.args.smoke else 300
         seconds = 1 if self.args.smoke else 2

@@ -191,7 +191,8 @@ def _ascii(text_: str) -> str:
     return out or "x"
 
 
-def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5, log=print) -> SeedResult:
+def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5, cert_share: float = 0.25,
+         log=print) -> SeedResult:
     """Migrate, sync courses and insert the organisation. `app` is a create_app() instance."""
     from flask_migrate import upgrade
 
@@ -396,9 +397,9 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
         tenured = [u for u in employees if (now.date() - u["hire_date"]).days >= 400]
         rng.shuffle(tenured)
         n_pool = int(len(tenured) * pool_share)
-        # Two fifths earn a certificate: the mix, its calibration and two cert-only runs use ~3,000.
-        cert_pool = {u["id"] for u in tenured[: n_pool * 2 // 5]}
-        nocert_pool = {u["id"] for u in tenured[n_pool * 2 // 5: n_pool]}
+        n_cert = int(n_pool * cert_share)
+        cert_pool = {u["id"] for u in tenured[:n_cert]}
+        nocert_pool = {u["id"] for u in tenured[n_cert:n_pool]}
         open_attempts: dict[str, list[OpenAttempt]] = {"cert": [], "nocert": []}
         latest_core: dict[int, dict] = {}
 
