@@ -86,7 +86,8 @@ def run_wrk(base_url: str, requests_: list[Request], connections: int, seconds: 
     path = workdir / f"{name}-c{connections}.tsv"
     path.write_text("\n".join(r.line() for r in requests_) + "\n")
     threads = max(1, min(threads, connections))
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
+    # wrk takes whole seconds only: "-d 5.0s" is a usage error.
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--latency",
            "--timeout", f"{timeout_s}s", "-s", str(LUA), base_url.rstrip("/") + "/", "--", str(path), str(threads)]
     env = dict(os.environ, BENCH_STATUSES="1" if statuses else "0")
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else ""
