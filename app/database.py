@@ -8,6 +8,7 @@ taking the write lock up front makes concurrent writers queue instead.
 Read-only requests (GET/HEAD) begin deferred so readers stay parallel.
 """
 import sqlite3
+import time
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
@@ -27,6 +28,34 @@ def writes_db(view):
     """Mark a GET view that writes (e.g. records a lesson view)."""
     view.writes_db = True
     return view
+
+
+def reads_first(view):
+    """Mark a POST view that reads and checks before it writes (a quiz submission is graded
+    first): its transaction begins deferred, without SQLite's write lock, until start_writing."""
+    view.reads_first = True
+    return view
+
+
+def start_writing(session) -> None:
+    """Take the write lock for what follows, keeping the objects read so far (a reads_first view).
+
+    On SQLite the read transaction ends here and the next one begins with BEGIN IMMEDIATE, so
+    the reading and checking of two workers overlap, and only the writes queue. Anything the
+    writes depend on that could have changed meanwhile must be decided again by the writes
+    themselves (a unique constraint) or read again after this call. Other databases keep the
+    one transaction: they lock rows, not the whole file.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    inner = session()  # the request's Session behind the scoped_session proxy
+    expires, inner.expire_on_commit = inner.expire_on_commit, False
+    try:
+        inner.commit()
+    finally:
+        inner.expire_on_commit = expires
+    set_write_intent(True)
+    session.connection()  # BEGIN IMMEDIATE now: what follows is timed from holding the lock
 
 
 def read_only_from_here(session) -> None:
@@ -57,7 +86,7 @@ def _configure_sqlite(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives power loss
     cursor.close()
 
@@ -66,7 +95,47 @@ def _configure_sqlite(dbapi_connection, _record):
 def _begin_sqlite(conn):
     if conn.dialect.name == "sqlite":
         # Straight to the driver: this runs at the start of every request's transaction.
-        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        driver = conn.connection.driver_connection
+        if _write_intent.get():
+            begin_immediate(driver)
+        else:
+            driver.execute("BEGIN")
+
+
+BUSY_TIMEOUT_S = 30.0
+FIRST_RETRY_S, LONGEST_RETRY_S = 0.0002, 0.002
+
+
+def begin_immediate(driver: sqlite3.Connection, timeout: float = BUSY_TIMEOUT_S) -> None:
+    """BEGIN IMMEDIATE, waiting for the write lock in steps of at most 2 ms.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25 ... 100 ms between tries and is not
+    woken when the lock is freed: with two gunicorn workers writing, a quiz submission spent
+    most of its time asleep after the lock was already free (py-spy, docs/benchmarks.md §11).
+    So the first try does not wait, and later tries come soon. Other statements keep the
+    connection's 30 s busy timeout.
+    """
+    driver.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline, pause = time.monotonic() + timeout, FIRST_RETRY_S
+        while True:
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 1.5, LONGEST_RETRY_S)
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 def utcnow() -> datetime:

@@ -33,6 +33,30 @@ def test_foreign_keys_are_enforced(app):
     db.session.rollback()
 
 
+@sqlite_only
+def test_a_writer_takes_the_lock_as_soon_as_it_is_freed_and_gives_up_after_the_timeout(tmp_path):
+    import sqlite3
+
+    from app.database import BUSY_TIMEOUT_S, begin_immediate
+
+    path = tmp_path / "lock.sqlite3"
+    holder, waiter = (sqlite3.connect(path, isolation_level=None, check_same_thread=False) for _ in range(2))
+    for conn in (holder, waiter):
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        begin_immediate(waiter, timeout=0.05)
+    assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_S * 1000  # restored
+    assert not waiter.in_transaction
+
+    threading.Timer(0.2, lambda: holder.execute("COMMIT")).start()
+    begin_immediate(waiter, timeout=10)  # waits for the holder, then takes the lock
+    assert waiter.in_transaction and not holder.in_transaction
+    waiter.execute("COMMIT")
+    assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_S * 1000
+
+
 def test_concurrent_writers_do_not_fail(app):
     """20 threads each insert and commit rows at once: no "database is locked", nothing lost."""
     errors = []
