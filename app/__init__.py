@@ -121,7 +121,7 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def declare_write_intent():
         view = app.view_functions.get(request.endpoint)
-        safe = request.method in ("GET", "HEAD", "OPTIONS")
+        safe = request.method in ("GET", "HEAD", "OPTIONS") or getattr(view, "reads_first", False)
         set_write_intent(not safe or getattr(view, "writes_db", False))
 
     @app.teardown_request

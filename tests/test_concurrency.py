@@ -1,7 +1,10 @@
 """Many people at once: nothing lost, nothing duplicated, no "database is locked"."""
+import sqlite3
 import threading
+import time
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 
 from app.accounts.models import User
 from app.audit.services import verify_chain
@@ -10,10 +13,16 @@ from app.courses.models import ModuleCompletion
 from app.courses.services import current_module, record_lesson_view
 from app.database import utcnow
 from app.extensions import db
-from app.quizzes.models import Submission
+from app.quizzes.models import Answer, Attempt, Submission
 from app.quizzes.services import start_attempt, submit_attempt
-from tests.conftest import another_app
-from tests.factories import make_user
+from tests.conftest import ON_POSTGRES, another_app, csrf_token
+from tests.factories import PASSWORD, make_user
+from tests.test_learner_path import answer_all, read_all_lessons, start_quiz
+
+
+def login_with(client, user) -> None:
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302, response.text
 
 PEOPLE = 25  # two threads each: 50 at once
 
@@ -64,3 +73,43 @@ def test_fifty_threads_submit_and_certify(database_url, tmp_path, app, course):
         .group_by(Certificate.user_id)).all()
     assert sorted(per_person) == sorted((uid, 1) for uid in ids)
     assert verify_chain().ok
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock covers the whole file; PostgreSQL locks rows")
+def test_a_submission_is_graded_while_another_writer_holds_the_lock(database_url, tmp_path, app, course, people):
+    """The quiz POST reads and grades without SQLite's write lock, then queues only to store;
+    a submission that wins meanwhile makes it fail cleanly with 409, storing nothing."""
+    worker = another_app(database_url, tmp_path)
+    client = worker.test_client()
+    login_with(client, people.employee)
+    read_all_lessons(client)
+    attempt_id = start_quiz(client)
+    data = {**answer_all(db.session.get(Attempt, attempt_id), right=4), "csrf_token": csrf_token(client, "/")}
+    db.session.rollback()  # hold no transaction here
+    statements: list[str] = []
+    with worker.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    other_writer = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    other_writer.execute("BEGIN IMMEDIATE")
+    answered = []
+    post = threading.Thread(target=lambda: answered.append(client.post(f"/attempts/{attempt_id}", data=data)))
+    post.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not any("FROM attempt_questions" in s for s in statements) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert any("FROM attempt_questions" in s for s in statements), "the request did not read before the lock"
+        time.sleep(0.1)
+        assert post.is_alive(), "the request stored its submission while another writer held the lock"
+        other_writer.execute(  # the other writer: the same attempt, submitted first
+            "INSERT INTO submissions (attempt_id, correct_count, question_count, score_percent, pass_mark,"
+            " passed, submitted_at) VALUES (?, 0, 5, 0, 80, 0, '2026-12-01 00:00:00.000000')", (attempt_id,))
+    finally:
+        other_writer.execute("COMMIT")
+        other_writer.close()
+        post.join(timeout=60)
+    assert answered[0].status_code == 409 and "already submitted" in answered[0].text
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ModuleCompletion)) == 0

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -145,51 +145,95 @@ def attempt_keys(attempt: Attempt) -> list[rules.QuestionKey]:
     return [questions[aq.question_id] for aq in attempt.questions]
 
 
-def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]], now: datetime) -> Submission:
-    """Grade and store a submission with its answers, and the completion if passed. Caller commits.
+@dataclass(frozen=True)
+class GradedAttempt:
+    """A checked and graded submission, not yet stored: the read half of submitting."""
 
-    Certificates the pass earned are issued too, and listed in `submission.issued_certificates`
-    (not stored on the row): the caller renders their PDFs after committing.
+    attempt_id: int
+    user_id: int
+    module_id: int
+    module: ModuleKey
+    chosen: dict[int, frozenset[int]]
+    result: rules.GradeResult
+    attempt_question_ids: dict[int, int]  # question id -> attempt_questions.id
 
-    `answers` maps question id to chosen option ids. Raises QuizError (or
-    rules.InvalidAnswers) and stores nothing when the submission is refused.
+
+def grade_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]]) -> GradedAttempt:
+    """Check that the person may submit this attempt and grade it; nothing is written.
+
+    Raises QuizError (or rules.InvalidAnswers) when the submission is refused. Everything read
+    here is immutable (the drawn questions, the answer key) except "not yet submitted", which
+    store_submission's unique constraint decides again under the write lock.
     """
     if attempt.user_id != user.id:
         raise NotYourAttempt("This attempt belongs to someone else.")
-    # One submission per person at a time: two modules passed at the same moment
-    # must both be seen by whichever submission decides the certificate.
-    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if attempt.submission is not None:
         raise AlreadySubmitted()
     module = module_key(attempt.module_id)
     keys = attempt_keys(attempt)
     chosen = rules.validate_answers(keys, answers)
-    result = rules.grade(keys, chosen, module.pass_mark)
-    aq_by_question = {aq.question_id: aq for aq in attempt.questions}
+    return GradedAttempt(
+        attempt_id=attempt.id, user_id=user.id, module_id=attempt.module_id, module=module, chosen=chosen,
+        result=rules.grade(keys, chosen, module.pass_mark),
+        attempt_question_ids={aq.question_id: aq.id for aq in attempt.questions},
+    )
+
+
+def store_submission(user, graded: GradedAttempt, now: datetime) -> Submission:
+    """Store a graded submission with its answers, and the completion if passed. Caller commits.
+
+    Certificates the pass earned are issued too, and listed in `submission.issued_certificates`
+    (not stored on the row): the caller renders their PDFs after committing. Raises
+    AlreadySubmitted, and stores nothing, if the attempt was submitted meanwhile.
+    """
+    lock_person(user.id)
+    result, module = graded.result, graded.module
     submission = Submission(
-        attempt_id=attempt.id, submitted_at=now, correct_count=result.correct_count,
+        attempt_id=graded.attempt_id, submitted_at=now, correct_count=result.correct_count,
         question_count=result.question_count, score_percent=result.score_percent,
         pass_mark=result.pass_mark, passed=result.passed,
     )
     if not add_once(db.session, submission):  # a concurrent double submission fails alone and cleanly
-        db.session.expire(attempt)
         raise AlreadySubmitted()
-    for question_id, option_ids in chosen.items():
-        for option_id in sorted(option_ids):
-            db.session.add(Answer(
-                attempt_id=attempt.id, attempt_question_id=aq_by_question[question_id].id, option_id=option_id,
-            ))
-    record("attempt.submitted", actor=user, subject_type="attempt", subject_id=attempt.id, at=now,
+    # One multi-row statement (the rows' ids are never needed here), not one INSERT per answer.
+    db.session.execute(insert(Answer), [
+        {"attempt_id": graded.attempt_id, "attempt_question_id": graded.attempt_question_ids[question_id],
+         "option_id": option_id}
+        for question_id, option_ids in graded.chosen.items() for option_id in sorted(option_ids)
+    ])
+    record("attempt.submitted", actor=user, subject_type="attempt", subject_id=graded.attempt_id, at=now,
            details={"module": module.slug, "score": result.score_percent, "passed": result.passed})
     if result.passed:
         db.session.add(ModuleCompletion(
-            user_id=user.id, module_id=attempt.module_id,
-            course_version_id=module.course_version_id, attempt_id=attempt.id, completed_at=now,
+            user_id=user.id, module_id=graded.module_id,
+            course_version_id=module.course_version_id, attempt_id=graded.attempt_id, completed_at=now,
         ))
         db.session.flush()
         submission.issued_certificates = issue_earned_certificates(user, now, passed_module=module.slug)
     db.session.flush()
     return submission
+
+
+def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]], now: datetime) -> Submission:
+    """Grade and store a submission (grade_attempt, then store_submission). Caller commits.
+
+    `answers` maps question id to chosen option ids. Raises QuizError (or
+    rules.InvalidAnswers) and stores nothing when the submission is refused.
+    """
+    graded = grade_attempt(user, attempt, answers)
+    try:
+        return store_submission(user, graded, now)
+    except AlreadySubmitted:
+        db.session.expire(attempt)
+        raise
+
+
+def lock_person(user_id: int) -> None:
+    """One submission per person at a time: two modules passed at the same moment must both be
+    seen by whichever submission decides the certificate. SQLite's write transactions (BEGIN
+    IMMEDIATE) already run one at a time; PostgreSQL takes a row lock."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def latest_completion(user, module: Module) -> ModuleCompletion | None:

@@ -7,12 +7,12 @@ from app.auth import ensure_or_404
 from app.certificates.views import store_new_pdfs
 from app.courses.models import Question
 from app.courses.services import current_module
-from app.database import utcnow
+from app.database import reads_first, start_writing, utcnow
 from app.extensions import db
 from app.permissions import can_take_attempt, can_view_attempt
 from app.quizzes.models import Attempt, AttemptQuestion
 from app.quizzes.rules import InvalidAnswers
-from app.quizzes.services import QuizError, start_attempt, submit_attempt
+from app.quizzes.services import QuizError, grade_attempt, start_attempt, store_submission
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
 
@@ -62,6 +62,7 @@ def parse_answers(form) -> dict[int, list[int]]:
 
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@reads_first
 @login_required
 def attempt(attempt_id: int):
     attempt = _load_attempt(attempt_id, for_page=request.method != "POST")
@@ -78,7 +79,9 @@ def attempt(attempt_id: int):
             abort(400)
         try:
             chosen = parse_answers(request.form)
-            submission = submit_attempt(current_user, attempt, chosen, utcnow())
+            graded = grade_attempt(current_user, attempt, chosen)
+            start_writing(db.session)  # graded without the write lock; only storing it queues
+            submission = store_submission(current_user, graded, utcnow())
         except (QuizError, InvalidAnswers) as exc:
             db.session.rollback()
             flash(str(exc), "error")
