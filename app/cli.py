@@ -249,8 +249,11 @@ def certificates_verify(record, public_key):
               help="Certificates rendered per write.")
 @click.option("--issued-since", "issued_since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
               help="Only certificates issued at or after this moment (UTC); older ones render at first download.")
+@click.option("--nice", "niceness", default=10, show_default=True, type=click.IntRange(0, 19),
+              help="With --watch: lower the renderer's CPU priority by this much, so web requests on the same "
+                   "machine come first; it catches up when they leave the CPU idle.")
 @with_appcontext
-def certificates_render_pending(watch, interval, batch, issued_since):
+def certificates_render_pending(watch, interval, batch, issued_since, niceness):
     """Render and store the PDF of every certificate that has none yet."""
     import signal
     from datetime import timezone
@@ -260,6 +263,10 @@ def certificates_render_pending(watch, interval, batch, issued_since):
     if issued_since is not None:
         issued_since = issued_since.replace(tzinfo=timezone.utc)
 
+    if watch and niceness:
+        # A render is tens of milliseconds of CPU: at full priority, a refresher-week burst of
+        # certificates took a core away from the quiz submissions that earned them.
+        os.nice(niceness)
     stop = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.append(True))  # finish the batch in hand, then exit

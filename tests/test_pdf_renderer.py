@@ -75,6 +75,8 @@ def test_the_watching_renderer_renders_new_certificates_and_stops_on_sigterm(app
         while stored_pdfs() == 0 and time.time() < deadline and renderer.poll() is None:
             time.sleep(0.2)
         assert stored_pdfs() == 1
+        # It watches at a lower CPU priority than the web workers (--nice, default 10).
+        assert os.getpriority(os.PRIO_PROCESS, renderer.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 10
     finally:
         renderer.send_signal(signal.SIGTERM)
         out, err = renderer.communicate(timeout=30)
