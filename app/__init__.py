@@ -4,6 +4,7 @@ import secrets
 
 from flask import Flask, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 
 from app import config
 from app.database import set_write_intent
@@ -86,12 +87,15 @@ def _configure_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    # Built once: on every signed-in request, composing a query cost more than running it.
+    user_by_id = select(User).where(User.id == bindparam("user_id"))
+
     @login_manager.user_loader
     def load_user(session_id: str):
         user_id, _, token = session_id.partition(":")
         if not user_id.isdigit() or not token:
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.execute(user_by_id, {"user_id": int(user_id)}).scalar()
         if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
             return None  # logged out elsewhere, password changed, or deactivated
         return user
