@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -15,7 +15,7 @@ from app.certificates.models import Certificate, CertificatePdf, CertificateRevo
 from app.certificates.signing import SigningKey, canonical_json, load_or_create_key
 from app.courses.models import Certification, CourseVersion, Module, ModuleCompletion
 from app.courses.services import current_versions
-from app.database import add_once, insert_ignoring_conflicts
+from app.database import add_once, column_rows, insert_ignoring_conflicts
 from app.extensions import db
 from app.permissions import can_revoke_certificates
 
@@ -247,6 +247,21 @@ def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: 
     record("certificate.revoked", actor=actor, subject_type="certificate", subject_id=certificate.id, at=now,
            details={"reason": revocation.reason})
     return revocation
+
+
+# Built once: composing the statement cost more than running it.
+_STORED_PDF = (
+    select(Certificate.user_id, Certificate.certification_slug, Certificate.issued_at,
+           CertificatePdf.content, CertificatePdf.sha256)
+    .outerjoin(CertificatePdf, CertificatePdf.certificate_id == Certificate.id)
+    .where(Certificate.id == bindparam("certificate_id"))
+)
+
+
+def stored_pdf(certificate_id: int):
+    """(holder id, certification slug, issued at, PDF bytes or None, SHA-256 or None) of one
+    certificate, in one statement; None if there is no such certificate. A download needs no more."""
+    return column_rows(db.session, _STORED_PDF, {"certificate_id": certificate_id}).first()
 
 
 def certificate_by_code(code: str) -> Certificate | None:

@@ -9,14 +9,16 @@ from app.certificates.forms import RevokeForm
 from app.certificates.models import Certificate, CertificatePdf
 from app.certificates.renderer import RendererTally, render_batch
 from app.certificates.services import (
-    CertificateError, certificate_by_code, render_missing_pdfs, revoke_certificate, signing_key, store_pdfs, verify,
+    CertificateError, certificate_by_code, render_missing_pdfs, revoke_certificate, signing_key, store_pdfs, stored_pdf,
+    verify,
 )
 from app.certificates.rules import download_is_audited
 from app.certificates.signing import b64url
 from app.audit.services import record
 from app.database import utcnow, write_after_reading
-from app.extensions import db, limiter
-from app.permissions import can_revoke_certificates, can_view_certificate
+from app.extensions import db, rate_limit
+from app.accounts.models import User
+from app.permissions import can_revoke_certificates, can_view_certificate, can_view_person
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
@@ -45,14 +47,14 @@ def _verified(code: str):
 
 
 @bp.get("/verify/<code>")
-@limiter.limit(_verify_limit)
+@rate_limit(_verify_limit)
 def verify_page(code: str):
     result = _verified(code)
     return render_template("certificates/verify.html", result=result, certificate=result.certificate)
 
 
 @bp.get("/verify/<code>.json")
-@limiter.limit(_verify_limit)
+@rate_limit(_verify_limit)
 def verify_json(code: str):
     result = _verified(code)
     return jsonify(result.as_json())
@@ -99,18 +101,19 @@ def detail(certificate_id: int):
 @login_required
 def download(certificate_id: int):
     """The stored PDF; the holder's own download stays a pure read (rules.download_is_audited)."""
-    certificate = db.session.get(Certificate, certificate_id)
-    ensure_or_404(certificate is not None and can_view_certificate(current_user, certificate))
-    filename = f"postready-certificate-{certificate.certification_slug}-{certificate.issued_at:%Y-%m-%d}.pdf"
-    audited = download_is_audited(current_user.id, certificate.user_id)
-    pdf = certificate.pdf
-    if pdf is None:  # the process that issued it stopped before storing its PDF: render it now, once
+    found = stored_pdf(certificate_id)  # one statement: the holder, the file name's parts, the bytes
+    # A certificate is visible to whoever may view its holder (can_view_certificate); the holder
+    # of one's own is the signed-in user, already loaded.
+    ensure_or_404(found is not None and can_view_person(current_user, db.session.get(User, found.user_id)))
+    holder_id, slug, issued_at, content, sha256 = found
+    filename = f"postready-certificate-{slug}-{issued_at:%Y-%m-%d}.pdf"
+    if content is None:  # the process that issued it stopped before storing its PDF: render it now, once
         rendered = render_missing_pdfs([certificate_id])
         write_after_reading(db.session)
         store_pdfs(rendered)
         pdf = db.session.get(CertificatePdf, certificate_id)  # whoever stored it first
-    content, etag = pdf.content, f'"{pdf.sha256}"'
-    if audited:
+        content, sha256 = pdf.content, pdf.sha256
+    if download_is_audited(current_user.id, holder_id):
         write_after_reading(db.session)
         record("export.downloaded", actor=current_user, subject_type="certificate", subject_id=certificate_id,
                details={"export": "certificate-pdf"})
@@ -118,7 +121,7 @@ def download(certificate_id: int):
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, max-age=0"
-    response.headers["ETag"] = etag
+    response.headers["ETag"] = f'"{sha256}"'
     return response
 
 
