@@ -107,6 +107,7 @@ def download(certificate_id: int):
     ensure_or_404(found is not None and can_view_person(current_user, db.session.get(User, found.user_id)))
     holder_id, slug, issued_at, content, sha256 = found
     filename = f"postready-certificate-{slug}-{issued_at:%Y-%m-%d}.pdf"
+    wrote = content is None or download_is_audited(current_user.id, holder_id)
     if content is None:  # the process that issued it stopped before storing its PDF: render it now, once
         rendered = render_missing_pdfs([certificate_id])
         write_after_reading(db.session)
@@ -117,7 +118,8 @@ def download(certificate_id: int):
         write_after_reading(db.session)
         record("export.downloaded", actor=current_user, subject_type="certificate", subject_id=certificate_id,
                details={"export": "certificate-pdf"})
-    db.session.commit()
+    if wrote:
+        db.session.commit()  # a pure read (the holder's own, stored PDF) has nothing to commit
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, max-age=0"
