@@ -13,7 +13,7 @@ from app.audit.services import record
 from app.certificates import rules
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
 from app.certificates.signing import SigningKey, canonical_json, load_or_create_key
-from app.courses.models import Certification, CourseVersion, Module, ModuleCompletion
+from app.courses.models import CourseVersion, Module, ModuleCompletion
 from app.courses.services import current_versions
 from app.database import add_once, column_rows, insert_ignoring_conflicts
 from app.extensions import db
@@ -75,6 +75,30 @@ def held_certificates(user_id: int, as_of: datetime | None = None) -> list[rules
     ]
 
 
+@dataclass(frozen=True)
+class CertificationSpec:
+    """What issuing needs of a certification: a version's certifications never change once loaded."""
+
+    id: int
+    slug: str
+    title: str
+    module_slugs: tuple[str, ...]
+    requires: tuple[str, ...]
+
+
+def certification_specs(version: CourseVersion) -> tuple[CertificationSpec, ...]:
+    """A course version's certifications in course order, read once per process (every passed
+    module asks, and loading them was a tenth of a submission)."""
+    cache = current_app.extensions.setdefault("postready.certification_specs", {})
+    specs = cache.get(version.id)
+    if specs is None:
+        specs = cache[version.id] = tuple(
+            CertificationSpec(c.id, c.slug, c.title, tuple(c.module_slugs), tuple(c.requires))
+            for c in version.certifications
+        )
+    return specs
+
+
 def issue_earned_certificates(user: User, now: datetime, passed_module: str | None = None) -> list[Certificate]:
     """Issue every certificate the person has just earned. Caller commits.
 
@@ -87,17 +111,16 @@ def issue_earned_certificates(user: User, now: datetime, passed_module: str | No
     held: list[rules.HeldCertificate] | None = None
     for version in current_versions():
         completions = _latest_completions(user, version.course_id)
+        certifications = certification_specs(version)
         if passed_module is not None and not any(
             passed_module in c.module_slugs and all(m in completions for m in c.module_slugs)
-            for c in version.certifications
+            for c in certifications
         ):
             continue
         if held is None:
             held = held_certificates(user.id)
-        for certification in version.certifications:
-            rule = rules.CertificationRule(
-                certification.slug, tuple(certification.module_slugs), tuple(certification.requires)
-            )
+        for certification in certifications:
+            rule = rules.CertificationRule(certification.slug, certification.module_slugs, certification.requires)
             decision = rules.eligibility(
                 rule, {k: v.completed_at for k, v in completions.items()}, held, now, renewal_window()
             )
@@ -110,7 +133,7 @@ def issue_earned_certificates(user: User, now: datetime, passed_module: str | No
     return issued
 
 
-def _issue(user: User, version: CourseVersion, certification: Certification,
+def _issue(user: User, version: CourseVersion, certification: CertificationSpec,
            modules: list[CompletedModule], now: datetime) -> Certificate | None:
     cycle = 1 + (db.session.scalar(
         select(func.max(Certificate.cycle))
