@@ -1,6 +1,6 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.forms import ConfirmForm
 from app.auth import ensure_or_404
@@ -41,7 +41,7 @@ def _load_attempt(attempt_id: int, for_page: bool = True) -> Attempt:
     attempt = db.session.get(
         Attempt, attempt_id,
         options=[drawn.selectinload(AttemptQuestion.question).selectinload(Question.options)] if for_page
-        else [drawn, selectinload(Attempt.submission)],
+        else [drawn, joinedload(Attempt.submission)],
     )
     ensure_or_404(attempt is not None and can_view_attempt(current_user, attempt))
     return attempt
