@@ -392,8 +392,8 @@ class Bench:
         if self.args.smoke:
             return {"nocert": 30.0, "mix": 60.0}.get(key, 5.0)  # pools are tiny: guess instead of spending them
         c = max(self.args.connections)
-        batch = 60 if self.args.smoke else 300
-        seconds = 1 if self.args.smoke else 2
+        batch = 60 if self.args.smoke else 400
+        seconds = 1
         result = self.submit(self.plan(key, batch), c, f"calibrate-{key}", seconds=seconds)
         # A slice that ran out was answered 409 at the end, faster than real submissions: count only
         # the stored ones then (a lower bound; a run that needs more gets them, see quiz()).
