@@ -55,6 +55,27 @@ def test_next_keeps_our_own_path(client, people):
     assert response.headers["Location"] == "/account/password"
 
 
+def test_a_second_person_signing_in_on_the_same_browser_replaces_the_first(client, people, login):
+    """A shared ward computer: a sign-in form left open in another tab, and someone else signs in."""
+    token = csrf_token(client)  # the form, shown before anyone signed in
+    login(people.employee)
+    response = client.post("/login", data={"email": people.manager.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    page = client.get("/", follow_redirects=True).text
+    assert f"Sign out <span class=\"visually-hidden\">{people.manager.full_name}</span>" in page
+    assert people.employee.full_name not in page
+
+
+def test_a_failed_sign_in_on_a_signed_in_browser_leaves_it_as_it_was(client, people, login):
+    token = csrf_token(client)
+    login(people.employee)
+    response = client.post("/login", data={"email": people.manager.email, "password": "not the password",
+                                           "csrf_token": token})
+    assert response.status_code == 400
+    assert f"Sign out <span class=\"visually-hidden\">{people.employee.full_name}</span>" in \
+        client.get("/", follow_redirects=True).text
+
+
 def test_logout_ends_a_copied_session_cookie(app, client, people, login):
     login(people.employee)
     stolen = client.get_cookie("postready_session").value

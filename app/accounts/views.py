@@ -56,7 +56,7 @@ def _address_key() -> str:
 @rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], key_func=_address_key, methods=["POST"],
             deduct_when=_failed, error_message="Too many failed sign-ins from this address. Wait and try again.")
 def login():
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("courses.my_training"))
     form = LoginForm()
     if form.validate_on_submit():
@@ -66,6 +66,10 @@ def login():
             # One message for every failure, so the form does not reveal who has an account.
             flash("That email and password do not match an active account.", "error")
         else:
+            if current_user.is_authenticated:
+                # Someone else signing in at a shared computer (a login form left open in another
+                # tab): the first person is signed out, never the second one let into their account.
+                logout_user()
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("courses.my_training"))
     return render_template("accounts/login.html", form=form), 200 if request.method == "GET" else 400
