@@ -327,9 +327,9 @@ def test_markup_in_names_and_urls_is_escaped_and_never_fetched(app, tmp_path, fe
 
 
 def test_html_referencing_outside_urls_renders_without_fetching_them(fetches):
-    html = f"""<!doctype html><html lang="en"><head><title>t</title>
+    html = """<!doctype html><html lang="en"><head><title>t</title>
       <link rel="stylesheet" href="https://example.com/evil.css">
-      <style>body {{ background: url(http://example.com/bg.png) }}</style></head>
+      <style>body { background: url(http://example.com/bg.png) }</style></head>
       <body><p>Hello</p>
       <img src="file:///etc/passwd" alt="passwd">
       <img src="http://example.com/x.png" alt="remote">

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.courses.models import LessonView, ModuleCompletion
 from app.database import utcnow
 from app.extensions import db
-from app.quizzes.models import Answer, Attempt, Submission
+from app.quizzes.models import Answer, Attempt
 from tests.conftest import csrf_token
 
 MODULE = "/learn/test-course/privacy/"

@@ -14,7 +14,6 @@ from app.assignments.services import assign_material_change, assign_onboarding, 
 from app.courses.content import read_courses
 from app.courses.models import CourseVersion
 from app.courses.services import current_version, sync_courses
-from app.database import utcnow
 from app.extensions import db
 from app.reminders.models import ReminderSent
 from app.reminders.services import send_reminders
