@@ -63,7 +63,12 @@ def can_revoke_certificates(user) -> bool:
 
 
 def can_view_certificate(user, certificate) -> bool:
-    return can_view_person(user, certificate.user)
+    return can_view_certificate_held_by(user, certificate.user)
+
+
+def can_view_certificate_held_by(user, holder: User) -> bool:
+    """A certificate is visible to whoever may view its holder (for callers holding only the holder)."""
+    return can_view_person(user, holder)
 
 
 def can_suspend_rights(user, person: User) -> bool:

@@ -77,23 +77,26 @@ def held_certificates(user_id: int, as_of: datetime | None = None) -> list[rules
 
 @dataclass(frozen=True)
 class CertificationSpec:
-    """What issuing needs of a certification: a version's certifications never change once loaded."""
+    """What issuing needs of a certification: its eligibility rule, and its id and title for the
+    certificate. A version's certifications never change once loaded."""
 
     id: int
-    slug: str
     title: str
-    module_slugs: tuple[str, ...]
-    requires: tuple[str, ...]
+    rule: rules.CertificationRule
+
+    @property
+    def slug(self) -> str:
+        return self.rule.slug
 
 
 def certification_specs(version: CourseVersion) -> tuple[CertificationSpec, ...]:
     """A course version's certifications in course order, read once per process (every passed
-    module asks, and loading them was a tenth of a submission)."""
+    module asks, and loading them was a fifth of a submission)."""
     cache = current_app.extensions.setdefault("postready.certification_specs", {})
     specs = cache.get(version.id)
     if specs is None:
         specs = cache[version.id] = tuple(
-            CertificationSpec(c.id, c.slug, c.title, tuple(c.module_slugs), tuple(c.requires))
+            CertificationSpec(c.id, c.title, rules.CertificationRule(c.slug, tuple(c.module_slugs), tuple(c.requires)))
             for c in version.certifications
         )
     return specs
@@ -113,14 +116,14 @@ def issue_earned_certificates(user: User, now: datetime, passed_module: str | No
         completions = _latest_completions(user, version.course_id)
         certifications = certification_specs(version)
         if passed_module is not None and not any(
-            passed_module in c.module_slugs and all(m in completions for m in c.module_slugs)
+            passed_module in c.rule.module_slugs and all(m in completions for m in c.rule.module_slugs)
             for c in certifications
         ):
             continue
         if held is None:
             held = held_certificates(user.id)
         for certification in certifications:
-            rule = rules.CertificationRule(certification.slug, certification.module_slugs, certification.requires)
+            rule = certification.rule
             decision = rules.eligibility(
                 rule, {k: v.completed_at for k, v in completions.items()}, held, now, renewal_window()
             )

@@ -18,7 +18,7 @@ from app.audit.services import record
 from app.database import utcnow, write_after_reading
 from app.extensions import db, rate_limit
 from app.accounts.models import User
-from app.permissions import can_revoke_certificates, can_view_certificate, can_view_person
+from app.permissions import can_revoke_certificates, can_view_certificate, can_view_certificate_held_by
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
@@ -102,19 +102,20 @@ def detail(certificate_id: int):
 def download(certificate_id: int):
     """The stored PDF; the holder's own download stays a pure read (rules.download_is_audited)."""
     found = stored_pdf(certificate_id)  # one statement: the holder, the file name's parts, the bytes
-    # A certificate is visible to whoever may view its holder (can_view_certificate); the holder
-    # of one's own is the signed-in user, already loaded.
-    ensure_or_404(found is not None and can_view_person(current_user, db.session.get(User, found.user_id)))
+    # The holder of one's own certificate is the signed-in user, already loaded: no query.
+    ensure_or_404(found is not None
+                  and can_view_certificate_held_by(current_user, db.session.get(User, found.user_id)))
     holder_id, slug, issued_at, content, sha256 = found
     filename = f"postready-certificate-{slug}-{issued_at:%Y-%m-%d}.pdf"
-    wrote = content is None or download_is_audited(current_user.id, holder_id)
+    audited = download_is_audited(current_user.id, holder_id)
+    wrote = content is None or audited
     if content is None:  # the process that issued it stopped before storing its PDF: render it now, once
         rendered = render_missing_pdfs([certificate_id])
         write_after_reading(db.session)
         store_pdfs(rendered)
         pdf = db.session.get(CertificatePdf, certificate_id)  # whoever stored it first
         content, sha256 = pdf.content, pdf.sha256
-    if download_is_audited(current_user.id, holder_id):
+    if audited:
         write_after_reading(db.session)
         record("export.downloaded", actor=current_user, subject_type="certificate", subject_id=certificate_id,
                details={"export": "certificate-pdf"})
