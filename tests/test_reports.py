@@ -14,6 +14,7 @@ from app.assignments.models import Assignment
 from app.database import utcnow
 from app.extensions import db
 from app.reports import rules
+from app.reports.cells import status_cell
 from app.reports.csv_export import csv_text, safe_cell
 from app.reports.services import Filters, build_dashboard, organization_query, reporting_line_query
 from app.rights.services import suspend_rights
@@ -28,6 +29,16 @@ def cells_by_name(board) -> dict[str, dict[str, str]]:
 
 
 # --- the status rule --------------------------------------------------------------------
+
+def test_status_cell_markup():
+    d = datetime(2027, 3, 5, tzinfo=timezone.utc).date()
+    assert status_cell(rules.Cell(rules.Status.CERTIFIED, d, d)) == (
+        '<span class="status status-certified">Certified until Mar 5, 2027</span>'
+        '<span class="small muted"> · due Mar 5</span>')
+    assert status_cell(rules.Cell(rules.Status.OVERDUE, d)) == (
+        '<span class="status status-overdue">Overdue since Mar 5, 2027</span>')
+    assert status_cell(rules.Cell(rules.Status.NOT_STARTED, due=d), "%b %-d, %Y").endswith("due Mar 5, 2027</span>")
+
 
 def test_status_rule_covers_each_state():
     from app.certificates.rules import HeldCertificate as H

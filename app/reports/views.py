@@ -16,12 +16,14 @@ from app.extensions import db
 from app.permissions import can_view_organization, can_view_person, can_view_team, viewable_people
 from app.quizzes.models import Attempt
 from app.reports import audit, services
+from app.reports.cells import status_cell
 from app.reports.chart import status_chart
 from app.reports.csv_export import csv_chunks, csv_text
 from app.reports.rules import Status
 from app.rights.services import rights_of, suspension_history
 
 bp = Blueprint("reports", __name__, template_folder="templates")
+bp.add_app_template_filter(status_cell, "status_cell")
 
 
 @bp.errorhandler(services.ReportError)
