@@ -90,6 +90,26 @@ def test_team_dashboard_states(course, people):
     assert "Dan Gone" not in cells_by_name(board)  # deactivated people are hidden unless asked for
 
 
+def test_the_organization_and_a_team_read_each_persons_records_alone(course, people):
+    """The organisation is read in step, person by person, from inputs ordered by person; a team
+    the same way from lists of ids. People with no records between people with records get none
+    of theirs."""
+    certify(people.employee, NOW - timedelta(days=350), platforms=())  # every input has rows for her
+    pass_module(people.indirect, "privacy", NOW)
+    db.session.add(Assignment(user_id=people.deactivated.id, certification_slug="core", reason="onboarding",
+                              assigned_at=NOW - timedelta(days=40), due_at=NOW - timedelta(days=10),
+                              dedupe_key="t1"))
+    db.session.commit()
+    expected = {"Eli Employee": "expiring", "Ivy Indirect": "in progress", "Dan Gone": "overdue",
+                "Lee Lead": "not started"}
+    organization = cells_by_name(build_dashboard(organization_query(), Filters(include_inactive=True), NOW, None))
+    team = cells_by_name(build_dashboard(reporting_line_query(people.manager), Filters(include_inactive=True), NOW,
+                                         None))
+    assert {name: organization[name]["core"] for name in expected} == expected
+    assert {name: cells["core"] for name, cells in team.items()} == expected
+    assert all(cells["core"] == "not started" for name, cells in organization.items() if name not in expected)
+
+
 def test_filters_and_sorting(course, people):
     certify(people.employee, NOW, platforms=())
     board = build_dashboard(organization_query(), Filters(status="certified"), NOW, None)

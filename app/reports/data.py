@@ -1,7 +1,8 @@
 """Load what the reports need in a fixed number of queries, whatever the number of people."""
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 
 from flask import current_app
 from sqlalchemy import Select, func, or_, select, true
@@ -94,39 +95,80 @@ def versions_in_use(at: datetime | None) -> list[CourseVersion]:
 
 def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPolicy,
                 reqs: list[Requirement]) -> list[PersonRow]:
-    """A row of requirement cells for each person whose id `ids_query` selects.
+    """A row of requirement cells for each person whose id `ids_query` selects, in no set order.
 
     With as_of, only records that existed at `at` count, so a past date gives
     the same answer every time it is asked. Without it nothing is in the future,
     so the time filters are left out and the indexes cover the scans.
+
+    Every input is read ordered by person, in step with the roster: only one person's
+    records are held at a time, not the whole organisation's (a full export's peak memory).
     """
     ids_query = _resolved(ids_query)
-    person_query = _people_query(at if as_of else None).where(_in(User.id, ids_query)).order_by(User.full_name, User.id)
+    large = not isinstance(ids_query, _Ids)  # the organisation, or a line too long to list
     until = at if as_of else None
-    certificates = _certificates(ids_query, until, at)
     slug_of = _catalog().slug_of
-    completions = _completions(ids_query, until, slug_of)
-    activity = _activity(ids_query, until, slug_of)
-    assignments = _assignments(ids_query, at)
+    certificates = _InStep(_certificates(ids_query, until, at), large, lambda rows: _held(rows, until), ())
+    completions = _InStep(_completions(ids_query, until), large, lambda rows: _latest_by_slug(rows, slug_of), {})
+    activity = _InStep(_activity(ids_query, until), large, lambda rows: _started(rows, slug_of), ())
+    assignments = _InStep(_assignments(ids_query, at), large, _open_assignments, ())
     suspensions = suspensions_by_person(ids_query, until)
+    person_query = _people_query(until).where(_in(User.id, ids_query)).order_by(User.id)
     platform_of = {r.slug: r.platform for r in policy.rights}
-    no_completions: dict[str, datetime] = {}
     rows = []
-    for pid, name, email, dept, manager_name, hired, active in _rows(person_query):  # streamed, read last
-        mine = suspensions.get(pid)
-        done, seen = completions.get(pid, no_completions), activity.get(pid, ())
-        held, assigned = certificates.get(pid, ()), assignments.get(pid, ())
-        cells = tuple(
-            requirement_status(
-                [c for c in held if c.slug == req.slug], req.module_slugs, done, seen,
-                [a for slug, a in assigned if slug == req.slug],
-                bool(mine) and any(s.right_slug is None or platform_of.get(s.right_slug) == req.slug for s in mine),
-                at,
+    try:
+        for pid, name, email, dept, manager_name, hired, active in _stream(person_query, large):
+            mine = suspensions.get(pid)
+            done, seen = completions.of(pid), activity.of(pid)
+            held, assigned = certificates.of(pid), assignments.of(pid)
+            cells = tuple(
+                requirement_status(
+                    [c for c in held if c.slug == req.slug], req.module_slugs, done, seen,
+                    [a for slug, a in assigned if slug == req.slug],
+                    bool(mine) and any(s.right_slug is None or platform_of.get(s.right_slug) == req.slug
+                                       for s in mine),
+                    at,
+                )
+                for req in reqs
             )
-            for req in reqs
-        )
-        rows.append(PersonRow(pid, name, email, dept or "", manager_name or "", hired, active, cells))
+            rows.append(PersonRow(pid, name, email, dept or "", manager_name or "", hired, active, cells))
+    finally:
+        for source in (certificates, completions, activity, assignments):
+            source.close()  # rows nobody asked about are left unread: free the cursors now
     return rows
+
+
+def _stream(query: Select, large: bool):
+    """Rows as they come. A large read goes through a server-side cursor on PostgreSQL, whose
+    driver otherwise holds the whole result before the first row is read (SQLite always steps)."""
+    return _rows(query.execution_options(yield_per=2000) if large else query)
+
+
+class _InStep:
+    """One of the report's inputs, ordered by person and read in step with the roster (also
+    ordered by person): `of(person_id)` folds that person's rows, skipping anyone the roster
+    does not ask about."""
+
+    def __init__(self, query: Select, large: bool, fold, empty):
+        self._result = _stream(query, large)
+        self._groups = groupby(self._result, key=itemgetter(0))
+        self._fold, self._empty = fold, empty
+        self._advance()
+
+    def _advance(self):
+        self._person, self._group = next(self._groups, (None, None))
+
+    def of(self, person_id: int):
+        while self._person is not None and self._person < person_id:
+            self._advance()
+        if self._person != person_id:
+            return self._empty
+        value = self._fold(self._group)
+        self._advance()
+        return value
+
+    def close(self):
+        self._result.close()
 
 
 def _people_query(as_of: datetime | None) -> Select:
@@ -172,9 +214,9 @@ def _in(column, ids_query):
 _OLDER = aliased(Certificate)
 
 
-def _certificates(ids_query: Select, as_of: datetime | None, at: datetime) -> dict[int, list[HeldCertificate]]:
-    """Each person's certificates that can decide a cell: the newest of each certification, and any
-    still valid at `at`. Earlier cycles' expired certificates (most rows, after a few years) cannot."""
+def _certificates(ids_query: Select, as_of: datetime | None, at: datetime) -> Select:
+    """Certificates that can decide a cell: the newest of each certification, and any still valid
+    at `at`. Earlier cycles' expired certificates (most rows, after a few years) cannot."""
     newest = select(func.max(_OLDER.issued_at)).where(
         _OLDER.user_id == Certificate.user_id, _OLDER.certification_slug == Certificate.certification_slug)
     if as_of is not None:
@@ -184,56 +226,66 @@ def _certificates(ids_query: Select, as_of: datetime | None, at: datetime) -> di
                CertificateRevocation.revoked_at)
         .outerjoin(CertificateRevocation).where(_in(Certificate.user_id, ids_query))
         .where(or_(Certificate.expires_at > at, Certificate.issued_at == newest.scalar_subquery()))
+        .order_by(Certificate.user_id)
     )
     if as_of is not None:
         query = query.where(Certificate.issued_at <= as_of)
-    result = defaultdict(list)
-    for uid, slug, issued, expires, revoked in _rows(query):  # streamed: a full export reads 100k+ rows
-        if as_of is not None and revoked is not None and revoked > as_of:
-            revoked = None
-        result[uid].append(HeldCertificate(slug, issued, expires, revoked))
-    return result
+    return query
 
 
-def _completions(ids_query: Select, until: datetime | None, slug_of: dict[int, str]) -> dict[int, dict[str, datetime]]:
-    """The latest completion of each module (by slug, across course versions) for each person."""
+def _held(rows, as_of: datetime | None) -> list[HeldCertificate]:
+    """As of a past moment, a revocation after it had not happened yet."""
+    return [HeldCertificate(slug, issued, expires, None if as_of and revoked and revoked > as_of else revoked)
+            for _uid, slug, issued, expires, revoked in rows]
+
+
+def _completions(ids_query: Select, until: datetime | None) -> Select:
+    """The latest completion of each module (by id; _latest_by_slug merges course versions) for each person."""
     query = (select(ModuleCompletion.user_id, ModuleCompletion.module_id, func.max(ModuleCompletion.completed_at))
              .where(_in(ModuleCompletion.user_id, ids_query))
-             .group_by(ModuleCompletion.user_id, ModuleCompletion.module_id))
+             .group_by(ModuleCompletion.user_id, ModuleCompletion.module_id)
+             .order_by(ModuleCompletion.user_id, ModuleCompletion.module_id))  # the index's order: no sort
     if until is not None:
         query = query.where(ModuleCompletion.completed_at <= until)
-    result: dict[int, dict[str, datetime]] = defaultdict(dict)
-    for uid, module_id, when in _rows(query):
-        mine, slug = result[uid], slug_of[module_id]
+    return query
+
+
+def _latest_by_slug(rows, slug_of: dict[int, str]) -> dict[str, datetime]:
+    mine: dict[str, datetime] = {}
+    for _uid, module_id, when in rows:
+        slug = slug_of[module_id]
         if slug not in mine or mine[slug] < when:
             mine[slug] = when
-    return result
+    return mine
 
 
-def _activity(ids_query: Select, until: datetime | None, slug_of: dict[int, str]) -> dict[int, list[str]]:
+def _activity(ids_query: Select, until: datetime | None) -> Select:
     """Modules each person has started. A quiz opens only after every lesson is read (start_attempt),
-    so lesson views alone tell who has started; attempts add nothing. Lists, not sets: a few slugs
-    each, and a set per person is a quarter of a full export's memory."""
+    so lesson views alone tell who has started; attempts add nothing."""
     query = (select(LessonView.user_id, Lesson.module_id).join(Lesson, LessonView.lesson_id == Lesson.id)
-             .where(_in(LessonView.user_id, ids_query)).distinct())
+             .where(_in(LessonView.user_id, ids_query)).distinct().order_by(LessonView.user_id))
     if until is not None:
         query = query.where(LessonView.viewed_at <= until)
-    result: dict[int, list[str]] = defaultdict(list)
-    for uid, module_id in _rows(query):
-        slug = slug_of[module_id]
-        if slug not in result[uid]:  # one module's slug can come from several course versions
-            result[uid].append(slug)
-    return result
+    return query
 
 
-def _assignments(ids_query: Select, at: datetime) -> dict[int, list[tuple[str, OpenAssignment]]]:
+def _started(rows, slug_of: dict[int, str]) -> list[str]:
+    """Slugs, once each (one module's slug can come from several course versions). A list, not
+    a set: a few slugs each, kept for every person in a report."""
+    started: list[str] = []
+    for _uid, module_id in rows:
+        if slug_of[module_id] not in started:
+            started.append(slug_of[module_id])
+    return started
+
+
+def _assignments(ids_query: Select, at: datetime) -> Select:
     """Each person's assignments, with the certification each is for."""
-    rows = _rows(
-        select(Assignment.user_id, Assignment.certification_slug, Assignment.assigned_at, Assignment.due_at,
-               Assignment.module_slugs)
-        .where(_in(Assignment.user_id, ids_query), Assignment.assigned_at <= at)
-    )
-    result = defaultdict(list)
-    for uid, slug, assigned, due, modules in rows:
-        result[uid].append((slug, OpenAssignment(assigned, due, tuple(modules or ()))))
-    return result
+    return (select(Assignment.user_id, Assignment.certification_slug, Assignment.assigned_at, Assignment.due_at,
+                   Assignment.module_slugs)
+            .where(_in(Assignment.user_id, ids_query), Assignment.assigned_at <= at)
+            .order_by(Assignment.user_id))
+
+
+def _open_assignments(rows) -> list[tuple[str, OpenAssignment]]:
+    return [(slug, OpenAssignment(assigned, due, tuple(modules or ()))) for _uid, slug, assigned, due, modules in rows]
