@@ -38,6 +38,14 @@ def _version(module: str) -> str:
         return "not installed"
 
 
+def _harfbuzz_subset() -> str:
+    """WeasyPrint subsets fonts with HarfBuzz when it finds libharfbuzz-subset, else with fontTools,
+    which makes every certificate render several times slower (and the quiz's catch-up with it)."""
+    import ctypes.util
+
+    return "yes" if ctypes.util.find_library("harfbuzz-subset") else "no (WeasyPrint falls back to fontTools: slow renders)"
+
+
 def loadavg() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -58,6 +66,7 @@ def collect(db) -> dict:
         "flask": _version("flask"),
         "sqlalchemy": _version("sqlalchemy"),
         "weasyprint": _version("weasyprint"),
+        "harfbuzz_subset": _harfbuzz_subset(),
         "psycopg": _version("psycopg"),
     }
     try:

@@ -89,6 +89,7 @@ def write_report(path: Path, args, results: dict) -> None:
         *([f"| PostgreSQL server | {facts['postgresql']} |"] if facts.get("postgresql") else []),
         f"| gunicorn / Flask / SQLAlchemy | {facts['gunicorn']} / {facts['flask']} / {facts['sqlalchemy']} |",
         f"| WeasyPrint | {facts['weasyprint']} |",
+        f"| HarfBuzz font subsetting | {facts.get('harfbuzz_subset', 'unknown')} |",
         f"| load generator | {facts['wrk']} |",
         f"| load average before / after | {facts['load_before']} / {facts.get('load_after', '?')} |",
         "",
