@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import shlex
+import signal
 import statistics
 import sys
 import tempfile
@@ -573,8 +574,15 @@ def parse_args(argv=None):
     return args
 
 
+def _exit_on_sigterm(signum, _frame):
+    # SIGTERM would end the process without unwinding: the servers, the PDF renderer and a
+    # PostgreSQL bench_<pid> database would outlive it. As SystemExit, the finally blocks run.
+    raise SystemExit(128 + signum)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="postready-bench-"))
     log(f"work dir {workdir}")
