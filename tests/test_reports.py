@@ -69,13 +69,20 @@ def test_summary_percent():
 
 # --- dashboards --------------------------------------------------------------------------
 
-def test_team_dashboard_states(course, people):
+def _one_of_each_state(people) -> dict[str, str]:
+    """Records that put the manager's line in four core states; returns name -> expected state."""
     certify(people.employee, NOW - timedelta(days=350), platforms=())   # core expiring within 30 days
     pass_module(people.indirect, "privacy", NOW)                        # in progress
     db.session.add(Assignment(user_id=people.deactivated.id, certification_slug="core", reason="onboarding",
                               assigned_at=NOW - timedelta(days=40), due_at=NOW - timedelta(days=10),
                               dedupe_key="t1"))
     db.session.commit()
+    return {"Eli Employee": "expiring", "Ivy Indirect": "in progress", "Dan Gone": "overdue",
+            "Lee Lead": "not started"}
+
+
+def test_team_dashboard_states(course, people):
+    _one_of_each_state(people)
     board = build_dashboard(reporting_line_query(people.manager), Filters(include_inactive=True), NOW, None)
     cells = cells_by_name(board)
     assert set(cells) == {"Eli Employee", "Lee Lead", "Ivy Indirect", "Dan Gone"}
@@ -94,14 +101,7 @@ def test_the_organization_and_a_team_read_each_persons_records_alone(course, peo
     """The organisation is read in step, person by person, from inputs ordered by person; a team
     the same way from lists of ids. People with no records between people with records get none
     of theirs."""
-    certify(people.employee, NOW - timedelta(days=350), platforms=())  # every input has rows for her
-    pass_module(people.indirect, "privacy", NOW)
-    db.session.add(Assignment(user_id=people.deactivated.id, certification_slug="core", reason="onboarding",
-                              assigned_at=NOW - timedelta(days=40), due_at=NOW - timedelta(days=10),
-                              dedupe_key="t1"))
-    db.session.commit()
-    expected = {"Eli Employee": "expiring", "Ivy Indirect": "in progress", "Dan Gone": "overdue",
-                "Lee Lead": "not started"}
+    expected = _one_of_each_state(people)
     organization = cells_by_name(build_dashboard(organization_query(), Filters(include_inactive=True), NOW, None))
     team = cells_by_name(build_dashboard(reporting_line_query(people.manager), Filters(include_inactive=True), NOW,
                                          None))
