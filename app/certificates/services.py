@@ -14,7 +14,7 @@ from app.certificates import rules
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
 from app.certificates.signing import SigningKey, canonical_json, load_or_create_key
 from app.courses.models import CourseVersion, Module, ModuleCompletion
-from app.courses.services import current_versions
+from app.courses.services import current_version_ids
 from app.database import add_once, column_rows, insert_ignoring_conflicts
 from app.extensions import db
 from app.permissions import can_revoke_certificates
@@ -49,14 +49,18 @@ class CompletedModule:
 
 
 def _latest_completions(user: User, course_id: int) -> dict[str, CompletedModule]:
-    rows = db.session.execute(
-        select(Module.slug, Module.title, ModuleCompletion.completed_at, CourseVersion.version_label)
-        .join(Module, ModuleCompletion.module_id == Module.id)
-        .join(CourseVersion, Module.course_version_id == CourseVersion.id)
-        .where(ModuleCompletion.user_id == user.id, CourseVersion.course_id == course_id)
-        .order_by(ModuleCompletion.completed_at)
-    ).all()
+    rows = column_rows(db.session, _LATEST_COMPLETIONS, {"user_id": user.id, "course_id": course_id})
     return {row.slug: CompletedModule(*row) for row in rows}  # later rows win: the newest
+
+
+# Built once, run as plain rows: every passed module asks, under the write lock.
+_LATEST_COMPLETIONS = (
+    select(Module.slug, Module.title, ModuleCompletion.completed_at, CourseVersion.version_label)
+    .join(Module, ModuleCompletion.module_id == Module.id)
+    .join(CourseVersion, Module.course_version_id == CourseVersion.id)
+    .where(ModuleCompletion.user_id == bindparam("user_id"), CourseVersion.course_id == bindparam("course_id"))
+    .order_by(ModuleCompletion.completed_at)
+)
 
 
 def held_certificates(user_id: int, as_of: datetime | None = None) -> list[rules.HeldCertificate]:
@@ -71,7 +75,7 @@ def held_certificates(user_id: int, as_of: datetime | None = None) -> list[rules
         query = query.where(Certificate.issued_at <= as_of)
     return [
         rules.HeldCertificate(slug, issued, expires, revoked if as_of is None or (revoked and revoked <= as_of) else None)
-        for slug, issued, expires, revoked in db.session.execute(query)
+        for slug, issued, expires, revoked in column_rows(db.session, query)
     ]
 
 
@@ -89,17 +93,33 @@ class CertificationSpec:
         return self.rule.slug
 
 
-def certification_specs(version: CourseVersion) -> tuple[CertificationSpec, ...]:
-    """A course version's certifications in course order, read once per process (every passed
-    module asks, and loading them was a fifth of a submission)."""
-    cache = current_app.extensions.setdefault("postready.certification_specs", {})
-    specs = cache.get(version.id)
-    if specs is None:
-        specs = cache[version.id] = tuple(
+@dataclass(frozen=True)
+class IssuingVersion:
+    """What issuing needs of a course version, with its certifications in course order."""
+
+    id: int
+    course_id: int
+    course_slug: str
+    title: str
+    label: str
+    validity_days: int
+    certifications: tuple[CertificationSpec, ...]
+
+
+def issuing_version(version_id: int) -> IssuingVersion:
+    """Read once per process: a version never changes once loaded (a sync adds a new one), and
+    loading it, its course and its certifications took a tenth of a submission's write lock."""
+    cache = current_app.extensions.setdefault("postready.issuing_versions", {})
+    found = cache.get(version_id)
+    if found is None:
+        v = db.session.get(CourseVersion, version_id)
+        specs = tuple(
             CertificationSpec(c.id, c.title, rules.CertificationRule(c.slug, tuple(c.module_slugs), tuple(c.requires)))
-            for c in version.certifications
+            for c in v.certifications
         )
-    return specs
+        found = cache[version_id] = IssuingVersion(v.id, v.course_id, v.course.slug, v.title, v.version_label,
+                                                   v.validity_days, specs)
+    return found
 
 
 def issue_earned_certificates(user: User, now: datetime, passed_module: str | None = None) -> list[Certificate]:
@@ -112,17 +132,16 @@ def issue_earned_certificates(user: User, now: datetime, passed_module: str | No
     """
     issued: list[Certificate] = []
     held: list[rules.HeldCertificate] | None = None
-    for version in current_versions():
+    for version in sorted(map(issuing_version, current_version_ids()), key=lambda v: v.title):
         completions = _latest_completions(user, version.course_id)
-        certifications = certification_specs(version)
         if passed_module is not None and not any(
             passed_module in c.rule.module_slugs and all(m in completions for m in c.rule.module_slugs)
-            for c in certifications
+            for c in version.certifications
         ):
             continue
         if held is None:
             held = held_certificates(user.id)
-        for certification in certifications:
+        for certification in version.certifications:
             rule = certification.rule
             decision = rules.eligibility(
                 rule, {k: v.completed_at for k, v in completions.items()}, held, now, renewal_window()
@@ -136,12 +155,14 @@ def issue_earned_certificates(user: User, now: datetime, passed_module: str | No
     return issued
 
 
-def _issue(user: User, version: CourseVersion, certification: CertificationSpec,
+_LAST_CYCLE = (select(func.max(Certificate.cycle))
+               .where(Certificate.user_id == bindparam("user_id"), Certificate.certification_slug == bindparam("slug")))
+
+
+def _issue(user: User, version: IssuingVersion, certification: CertificationSpec,
            modules: list[CompletedModule], now: datetime) -> Certificate | None:
-    cycle = 1 + (db.session.scalar(
-        select(func.max(Certificate.cycle))
-        .where(Certificate.user_id == user.id, Certificate.certification_slug == certification.slug)
-    ) or 0)
+    cycle = 1 + (column_rows(db.session, _LAST_CYCLE, {"user_id": user.id, "slug": certification.slug}).scalar()
+                 or 0)
     key = signing_key()
     code = secrets.token_urlsafe(CODE_BYTES)
     expires_at = rules.expiry(now, version.validity_days)
@@ -156,8 +177,8 @@ def _issue(user: User, version: CourseVersion, certification: CertificationSpec,
         "holder": user.full_name,
         "certification": certification.slug,
         "certification_title": certification.title,
-        "course": version.course.slug,
-        "course_version": version.version_label,
+        "course": version.course_slug,
+        "course_version": version.label,
         "cycle": cycle,
         "modules": module_list,
         "issued_at": now.isoformat(),
