@@ -30,6 +30,24 @@ def test_events_are_written_with_changes(client, course, people, login):
     assert verify_chain().ok
 
 
+def test_an_event_survives_a_savepoint_that_met_its_twin(app, course, people):
+    """add_once rolls back its own savepoint when the row exists; what was recorded before stays."""
+    from app.audit.services import record
+    from app.courses.models import Lesson, LessonView
+    from app.database import add_once
+
+    lesson = db.session.scalar(select(Lesson).limit(1))
+    db.session.add(LessonView(user_id=people.employee.id, lesson_id=lesson.id, viewed_at=utcnow()))
+    db.session.flush()
+    record("attempt.submitted", actor=people.employee, subject_type="attempt", subject_id=1)
+    twin = LessonView(user_id=people.employee.id, lesson_id=lesson.id, viewed_at=utcnow())
+    assert not add_once(db.session, twin)
+    record("certificate.issued", actor=people.employee, subject_type="certificate", subject_id=1)
+    db.session.commit()
+    assert actions()[-2:] == ["attempt.submitted", "certificate.issued"]
+    assert verify_chain().ok
+
+
 def test_chain_detects_a_changed_row(app, course, people):
     certify(people.employee, utcnow(), platforms=())
     check = verify_chain()

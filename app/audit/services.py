@@ -32,6 +32,8 @@ def record(action: str, *, actor=None, actor_label: str | None = None, subject_t
 
 @event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's release: the events wait for the transaction's own commit
     pending = session.info.pop(PENDING, None)
     if not pending:
         return
@@ -52,7 +54,10 @@ def _append_pending(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
-    session.info.pop(PENDING, None)
+    # A savepoint rolled back (add_once meeting its twin) undoes one row, not the changes
+    # already recorded: record() is only ever called after its change is written.
+    if not session.in_nested_transaction():
+        session.info.pop(PENDING, None)
 
 
 def _fields(e: AuditEvent) -> EventFields:
