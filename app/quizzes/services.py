@@ -13,7 +13,7 @@ from app.audit.services import record
 from app.certificates.services import issue_earned_certificates
 from app.courses.models import CourseVersion, Module, ModuleCompletion, Question, QuestionOption
 from app.courses.services import viewed_lesson_ids
-from app.database import add_once
+from app.database import insert_ignoring_conflicts
 from app.extensions import db
 from app.quizzes import rules
 from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission
@@ -193,10 +193,14 @@ def store_submission(user, graded: GradedAttempt, now: datetime) -> Submission:
         question_count=result.question_count, score_percent=result.score_percent,
         pass_mark=result.pass_mark, passed=result.passed,
     )
-    if not add_once(db.session, submission):  # a concurrent double submission fails alone and cleanly
+    # Plain statements, not the ORM's unit of work: these rows are never read back as objects
+    # here, and everything from this point on holds the write lock (SQLite) or the person's row.
+    # The attempt id is the submission's key, so a concurrent double submission inserts nothing
+    # and fails alone, before anything else is written.
+    columns = {c.key: getattr(submission, c.key) for c in Submission.__table__.columns}
+    if not insert_ignoring_conflicts(db.session, Submission, [columns], ["attempt_id"]):
         raise AlreadySubmitted()
-    # One multi-row statement (the rows' ids are never needed here), not one INSERT per answer.
-    db.session.execute(insert(Answer), [
+    db.session.execute(insert(Answer.__table__), [  # one multi-row statement, not one INSERT per answer
         {"attempt_id": graded.attempt_id, "attempt_question_id": graded.attempt_question_ids[question_id],
          "option_id": option_id}
         for question_id, option_ids in graded.chosen.items() for option_id in sorted(option_ids)
@@ -204,11 +208,10 @@ def store_submission(user, graded: GradedAttempt, now: datetime) -> Submission:
     record("attempt.submitted", actor=user, subject_type="attempt", subject_id=graded.attempt_id, at=now,
            details={"module": module.slug, "score": result.score_percent, "passed": result.passed})
     if result.passed:
-        db.session.add(ModuleCompletion(
-            user_id=user.id, module_id=graded.module_id,
-            course_version_id=module.course_version_id, attempt_id=graded.attempt_id, completed_at=now,
+        db.session.execute(insert(ModuleCompletion.__table__).values(
+            user_id=user.id, module_id=graded.module_id, course_version_id=module.course_version_id,
+            attempt_id=graded.attempt_id, completed_at=now,
         ))
-        db.session.flush()
         submission.issued_certificates = issue_earned_certificates(user, now, passed_module=module.slug)
     db.session.flush()
     return submission
