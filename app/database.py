@@ -213,5 +213,6 @@ def insert_ignoring_conflicts(session, model, rows: list[dict], conflict_columns
     else:
         from sqlalchemy.dialects.sqlite import insert
     primary_key = model.__table__.primary_key.columns.values()[0]
-    statement = insert(model).values(rows).on_conflict_do_nothing(index_elements=conflict_columns)
+    # The table, not the mapped class: a plain statement, without the ORM's bulk-insert handling.
+    statement = insert(model.__table__).values(rows).on_conflict_do_nothing(index_elements=conflict_columns)
     return len(session.execute(statement.returning(primary_key)).all())

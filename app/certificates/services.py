@@ -63,19 +63,20 @@ _LATEST_COMPLETIONS = (
 )
 
 
+_HELD = (
+    select(Certificate.certification_slug, Certificate.issued_at, Certificate.expires_at,
+           CertificateRevocation.revoked_at)
+    .outerjoin(CertificateRevocation)
+    .where(Certificate.user_id == bindparam("user_id"))
+)
+
+
 def held_certificates(user_id: int, as_of: datetime | None = None) -> list[rules.HeldCertificate]:
     """The person's certificates as rule inputs; with as_of, only what the records said then."""
-    query = (
-        select(Certificate.certification_slug, Certificate.issued_at, Certificate.expires_at,
-               CertificateRevocation.revoked_at)
-        .outerjoin(CertificateRevocation)
-        .where(Certificate.user_id == user_id)
-    )
-    if as_of is not None:
-        query = query.where(Certificate.issued_at <= as_of)
+    query = _HELD if as_of is None else _HELD.where(Certificate.issued_at <= as_of)
     return [
         rules.HeldCertificate(slug, issued, expires, revoked if as_of is None or (revoked and revoked <= as_of) else None)
-        for slug, issued, expires, revoked in column_rows(db.session, query)
+        for slug, issued, expires, revoked in column_rows(db.session, query, {"user_id": user_id})
     ]
 
 
