@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -13,7 +13,7 @@ from app.audit.services import record
 from app.certificates.services import issue_earned_certificates
 from app.courses.models import CourseVersion, Module, ModuleCompletion, Question, QuestionOption
 from app.courses.services import viewed_lesson_ids
-from app.database import insert_ignoring_conflicts
+from app.database import column_rows, insert_ignoring_conflicts
 from app.extensions import db
 from app.quizzes import rules
 from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission
@@ -140,9 +140,14 @@ def module_key(module_id: int) -> ModuleKey:
     return key
 
 
-def attempt_keys(attempt: Attempt) -> list[rules.QuestionKey]:
-    questions = module_key(attempt.module_id).questions
-    return [questions[aq.question_id] for aq in attempt.questions]
+# The questions an attempt drew, in order: (question id, attempt_questions.id). Plain rows: grading
+# needs no more, and loading them as objects (each with its option order) cost a tenth of a submission.
+_DRAWN = (select(AttemptQuestion.question_id, AttemptQuestion.id)
+          .where(AttemptQuestion.attempt_id == bindparam("attempt_id")).order_by(AttemptQuestion.position))
+
+
+def drawn_questions(attempt_id: int) -> list[tuple[int, int]]:
+    return [tuple(row) for row in column_rows(db.session, _DRAWN, {"attempt_id": attempt_id})]
 
 
 @dataclass(frozen=True)
@@ -170,12 +175,13 @@ def grade_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]]
     if attempt.submission is not None:
         raise AlreadySubmitted()
     module = module_key(attempt.module_id)
-    keys = attempt_keys(attempt)
+    drawn = drawn_questions(attempt.id)
+    keys = [module.questions[question_id] for question_id, _ in drawn]
     chosen = rules.validate_answers(keys, answers)
     return GradedAttempt(
         attempt_id=attempt.id, user_id=user.id, module_id=attempt.module_id, module=module, chosen=chosen,
         result=rules.grade(keys, chosen, module.pass_mark),
-        attempt_question_ids={aq.question_id: aq.id for aq in attempt.questions},
+        attempt_question_ids=dict(drawn),
     )
 
 

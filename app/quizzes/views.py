@@ -36,12 +36,11 @@ def start(course_slug: str, module_slug: str):
 
 def _load_attempt(attempt_id: int, for_page: bool = True) -> Attempt:
     """The attempt, with its questions' texts and options when a page will show them (a submission
-    is graded from the cached answer key and needs only the drawn question ids)."""
-    drawn = selectinload(Attempt.questions)
+    is graded from the cached answer key and the drawn question ids, grade_attempt reads those)."""
     attempt = db.session.get(
         Attempt, attempt_id,
-        options=[drawn.selectinload(AttemptQuestion.question).selectinload(Question.options)] if for_page
-        else [drawn, joinedload(Attempt.submission)],
+        options=[selectinload(Attempt.questions).selectinload(AttemptQuestion.question).selectinload(Question.options)]
+        if for_page else [joinedload(Attempt.submission)],
     )
     ensure_or_404(attempt is not None and can_view_attempt(current_user, attempt))
     return attempt
