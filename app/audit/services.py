@@ -30,6 +30,9 @@ def record(action: str, *, actor=None, actor_label: str | None = None, subject_t
     })
 
 
+_HEAD = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)  # the chain's newest hash
+
+
 @event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
     if session.in_nested_transaction():
@@ -39,7 +42,8 @@ def _append_pending(session: Session) -> None:
         return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    session.flush()  # the changes first (an event's actor may be a person created in this transaction)
+    prev = session.connection().execute(_HEAD).scalar() or GENESIS
     rows = []
     for item in pending:
         fields = EventFields(item["occurred_at"].isoformat(), item["actor_label"], item["action"],
