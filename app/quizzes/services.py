@@ -194,18 +194,16 @@ def store_submission(user, graded: GradedAttempt, now: datetime) -> Submission:
     """
     lock_person(user.id)
     result, module = graded.result, graded.module
-    submission = Submission(
-        attempt_id=graded.attempt_id, submitted_at=now, correct_count=result.correct_count,
-        question_count=result.question_count, score_percent=result.score_percent,
-        pass_mark=result.pass_mark, passed=result.passed,
-    )
+    row = dict(attempt_id=graded.attempt_id, submitted_at=now, correct_count=result.correct_count,
+               question_count=result.question_count, score_percent=result.score_percent,
+               pass_mark=result.pass_mark, passed=result.passed)
     # Plain statements, not the ORM's unit of work: these rows are never read back as objects
     # here, and everything from this point on holds the write lock (SQLite) or the person's row.
     # The attempt id is the submission's key, so a concurrent double submission inserts nothing
     # and fails alone, before anything else is written.
-    columns = {c.key: getattr(submission, c.key) for c in Submission.__table__.columns}
-    if not insert_ignoring_conflicts(db.session, Submission, [columns], ["attempt_id"]):
+    if not insert_ignoring_conflicts(db.session, Submission, [row], ["attempt_id"]):
         raise AlreadySubmitted()
+    submission = Submission(**row)  # what was stored, for the caller (not added to the session)
     db.session.execute(insert(Answer.__table__), [  # one multi-row statement, not one INSERT per answer
         {"attempt_id": graded.attempt_id, "attempt_question_id": graded.attempt_question_ids[question_id],
          "option_id": option_id}
