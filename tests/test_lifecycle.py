@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.accounts.services import PersonFields, create_person, deactivate_person
 from app.assignments.models import Assignment
 from app.assignments.services import assign_material_change, assign_onboarding, assign_refreshers, onboarding_due
+from app.certificates.models import Certificate
 from app.courses.content import read_courses
 from app.courses.models import CourseVersion
 from app.courses.services import current_version, sync_courses
@@ -120,6 +121,21 @@ def test_material_change_reassigns_changed_modules(app, course, people, tmp_path
     assert status_of("Eli Employee", NOW + timedelta(days=31)) == "overdue"
     pass_module(people.employee, "privacy", NOW + timedelta(days=1))
     assert status_of("Eli Employee", NOW + timedelta(days=31)) == "certified"
+
+
+def test_a_certificate_issued_after_a_new_version_is_published_names_that_version(app, course, people, tmp_path):
+    """Issuing keeps each course version in memory once per process: a version published while
+    the process runs must still be the one a later certificate is issued under."""
+    certify(people.employee, NOW - timedelta(days=10), platforms=())  # under 1.0; fills the cache
+    assert set(db.session.scalars(select(Certificate.course_version_id)
+                                  .where(Certificate.user_id == people.employee.id))) == {course.id}
+    version = _publish_changed_course(tmp_path, "minor")
+    db.session.commit()
+    pass_module(people.indirect, "privacy", NOW)
+    issued = pass_module(people.indirect, "replies", NOW).issued_certificates
+    assert [c.certification_slug for c in issued] == ["core"]
+    assert issued[0].course_version_id == version.id != course.id
+    assert '"course_version":"1.1"' in issued[0].payload
 
 
 def test_minor_change_assigns_nothing(app, course, people, tmp_path):
