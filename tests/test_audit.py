@@ -6,9 +6,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from app.audit.models import AuditEvent
-from app.audit.services import check_against_checkpoint, checkpoint, verify_chain
+from app.audit.services import check_against_checkpoint, checkpoint, record, verify_chain
 from app.certificates.services import signing_key
-from app.database import utcnow
+from app.courses.models import Lesson, LessonView
+from app.database import add_once, utcnow
 from app.extensions import db
 from app.quizzes.models import Submission
 from tests.conftest import ON_POSTGRES, csrf_token
@@ -32,10 +33,6 @@ def test_events_are_written_with_changes(client, course, people, login):
 
 def test_an_event_survives_a_savepoint_that_met_its_twin(app, course, people):
     """add_once rolls back its own savepoint when the row exists; what was recorded before stays."""
-    from app.audit.services import record
-    from app.courses.models import Lesson, LessonView
-    from app.database import add_once
-
     lesson = db.session.scalar(select(Lesson).limit(1))
     db.session.add(LessonView(user_id=people.employee.id, lesson_id=lesson.id, viewed_at=utcnow()))
     db.session.flush()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS, ChainCheck, EventFields, canonical, check_chain, event_hash
 from app.audit.models import AuditEvent
-from app.database import utcnow
+from app.database import column_rows, utcnow
 from app.extensions import db
 
 PENDING = "postready.audit_pending"
@@ -43,7 +43,7 @@ def _append_pending(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
     session.flush()  # the changes first (an event's actor may be a person created in this transaction)
-    prev = session.connection().execute(_HEAD).scalar() or GENESIS
+    prev = column_rows(session, _HEAD).scalar() or GENESIS
     rows = []
     for item in pending:
         fields = EventFields(item["occurred_at"].isoformat(), item["actor_label"], item["action"],

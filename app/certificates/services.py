@@ -48,11 +48,6 @@ class CompletedModule:
     version_label: str
 
 
-def _latest_completions(user: User, course_id: int) -> dict[str, CompletedModule]:
-    rows = column_rows(db.session, _LATEST_COMPLETIONS, {"user_id": user.id, "course_id": course_id})
-    return {row.slug: CompletedModule(*row) for row in rows}  # later rows win: the newest
-
-
 # Built once, run as plain rows: every passed module asks, under the write lock.
 _LATEST_COMPLETIONS = (
     select(Module.slug, Module.title, ModuleCompletion.completed_at, CourseVersion.version_label)
@@ -61,6 +56,11 @@ _LATEST_COMPLETIONS = (
     .where(ModuleCompletion.user_id == bindparam("user_id"), CourseVersion.course_id == bindparam("course_id"))
     .order_by(ModuleCompletion.completed_at)
 )
+
+
+def _latest_completions(user: User, course_id: int) -> dict[str, CompletedModule]:
+    rows = column_rows(db.session, _LATEST_COMPLETIONS, {"user_id": user.id, "course_id": course_id})
+    return {row.slug: CompletedModule(*row) for row in rows}  # later rows win: the newest
 
 
 _HELD = (
