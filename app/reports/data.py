@@ -5,7 +5,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select, true
+from sqlalchemy import Select, bindparam, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Department, User
@@ -17,7 +17,8 @@ from app.courses.models import CourseVersion, Lesson, LessonView, Module, Module
 from app.courses.services import current_versions
 from app.database import column_rows
 from app.extensions import db
-from app.reports.rules import Cell, OpenAssignment, requirement_status
+from app.reports.cell_cache import cell_cache
+from app.reports.rules import Cell, OpenAssignment, cells_fresh_until, requirement_status
 from app.rights.policy import RightsPolicy
 from app.rights.services import suspensions_by_person
 
@@ -101,41 +102,87 @@ def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPoli
     the same answer every time it is asked. Without it nothing is in the future,
     so the time filters are left out and the indexes cover the scans.
 
-    Every input is read ordered by person, in step with the roster: only one person's
-    records are held at a time, not the whole organisation's (a full export's peak memory).
+    A team today reuses the cells each worker keeps (cell_cache); anything else is computed.
     """
     ids_query = _resolved(ids_query)
+    if as_of or not isinstance(ids_query, _Ids):
+        return _computed_rows(ids_query, at, as_of, policy, reqs)
+    return _team_rows(ids_query, at, policy, reqs)
+
+
+def _computed_rows(ids_query, at: datetime, as_of: bool, policy: RightsPolicy,
+                   reqs: list[Requirement]) -> list[PersonRow]:
+    """Every input is read ordered by person, in step with the roster: only one person's
+    records are held at a time, not the whole organisation's (a full export's peak memory)."""
     large = not isinstance(ids_query, _Ids)  # the organisation, or a line too long to list
     until = at if as_of else None
-    slug_of = _catalog().slug_of
-    certificates = _InStep(_certificates(ids_query, until, at), large, lambda rows: _held(rows, until), ())
-    completions = _InStep(_completions(ids_query, until), large, lambda rows: _latest_by_slug(rows, slug_of), {})
-    activity = _InStep(_activity(ids_query, until), large, lambda rows: _started(rows, slug_of), ())
-    assignments = _InStep(_assignments(ids_query, at), large, _open_assignments, ())
-    suspensions = suspensions_by_person(ids_query, until)
+    evidence = _Evidence(ids_query, large, until, at, policy)
     person_query = _people_query(until).where(_in(User.id, ids_query)).order_by(User.id)
-    platform_of = {r.slug: r.platform for r in policy.rights}
     rows = []
     try:
         for pid, name, email, dept, manager_name, hired, active in _stream(person_query, large):
-            mine = suspensions.get(pid)
-            done, seen = completions.of(pid), activity.of(pid)
-            held, assigned = certificates.of(pid), assignments.of(pid)
-            cells = tuple(
-                requirement_status(
-                    [c for c in held if c.slug == req.slug], req.module_slugs, done, seen,
-                    [a for slug, a in assigned if slug == req.slug],
-                    bool(mine) and any(s.right_slug is None or platform_of.get(s.right_slug) == req.slug
-                                       for s in mine),
-                    at,
-                )
-                for req in reqs
-            )
+            cells, _ = evidence.cells(pid, reqs, at)
             rows.append(PersonRow(pid, name, email, dept or "", manager_name or "", hired, active, cells))
     finally:
-        for source in (certificates, completions, activity, assignments):
-            source.close()  # rows nobody asked about are left unread: free the cursors now
+        evidence.close()
     return rows
+
+
+def _team_rows(ids: "_Ids", at: datetime, policy: RightsPolicy, reqs: list[Requirement]) -> list[PersonRow]:
+    """Today's rows for a listed scope: the roster with each person's evidence version first, then
+    the records of only those whose kept cells no longer answer (read after the versions, so cells
+    are never filed under a version older than the records they were computed from)."""
+    roster = column_rows(db.session, _TEAM_ROSTER, {"ids": list(ids)}).all()
+    cache, key = cell_cache(), (tuple(reqs), policy.rights)
+    cells_of = cache.lookup(key, [(r[0], r[-1]) for r in roster], at)
+    missing = [r for r in roster if r[0] not in cells_of]
+    if missing:
+        evidence = _Evidence(_Ids(r[0] for r in missing), False, None, at, policy)
+        try:
+            for r in missing:
+                cells, fresh_until = evidence.cells(r[0], reqs, at)
+                cache.store(key, r[0], r[-1], at, fresh_until, cells)
+                cells_of[r[0]] = cells
+        finally:
+            evidence.close()
+    return [PersonRow(pid, name, email, dept or "", manager_name or "", hired, active, cells_of[pid])
+            for pid, name, email, dept, manager_name, hired, active, _version in roster]
+
+
+class _Evidence:
+    """A scope's records that decide its cells, read in step with ascending person ids."""
+
+    def __init__(self, ids_query, large: bool, until: datetime | None, at: datetime, policy: RightsPolicy):
+        slug_of = _catalog().slug_of
+        self._certificates = _InStep(_certificates(ids_query, until, at), large, lambda rows: _held(rows, until), ())
+        self._completions = _InStep(_completions(ids_query, until), large,
+                                    lambda rows: _latest_by_slug(rows, slug_of), {})
+        self._activity = _InStep(_activity(ids_query, until), large, lambda rows: _started(rows, slug_of), ())
+        self._assignments = _InStep(_assignments(ids_query, at), large, _open_assignments, ())
+        self._suspensions = suspensions_by_person(ids_query, until)
+        self._platform_of = {r.slug: r.platform for r in policy.rights}
+
+    def cells(self, pid: int, reqs: list[Requirement], at: datetime):
+        """This person's cells, and until when they hold (rules.cells_fresh_until)."""
+        mine = self._suspensions.get(pid)
+        done, seen = self._completions.of(pid), self._activity.of(pid)
+        held, assigned = self._certificates.of(pid), self._assignments.of(pid)
+        platform_of = self._platform_of
+        cells = tuple(
+            requirement_status(
+                [c for c in held if c.slug == req.slug], req.module_slugs, done, seen,
+                [a for slug, a in assigned if slug == req.slug],
+                bool(mine) and any(s.right_slug is None or platform_of.get(s.right_slug) == req.slug
+                                   for s in mine),
+                at,
+            )
+            for req in reqs
+        )
+        return cells, cells_fresh_until(held, [a for _slug, a in assigned], at)
+
+    def close(self):
+        for source in (self._certificates, self._completions, self._activity, self._assignments):
+            source.close()  # rows nobody asked about are left unread: free the cursors now
 
 
 def _stream(query: Select, large: bool):
@@ -187,6 +234,11 @@ def _people_query(as_of: datetime | None) -> Select:
             .outerjoin(Department, placed.c.department_id == Department.id)
             .outerjoin(manager, placed.c.manager_id == manager.c.id)
             .where(User.created_at <= as_of))
+
+
+# A listed team today, with each person's evidence version (cell_cache), built once.
+_TEAM_ROSTER = (_people_query(None).add_columns(User.evidence_version)
+                .where(User.id.in_(bindparam("ids", expanding=True))).order_by(User.id))
 
 
 RESOLVE_UP_TO = 5000  # a scope of up to this many people is read once and passed as a list of ids

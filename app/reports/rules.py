@@ -113,6 +113,22 @@ def requirement_status(
 _NOT_STARTED = Cell(Status.NOT_STARTED)  # the commonest cell in a new organization, shared (cells are frozen)
 
 
+def cells_fresh_until(certificates: Sequence[HeldCertificate], assignments: Sequence[OpenAssignment],
+                      at: datetime) -> datetime | None:
+    """The first moment after `at` at which requirement_status could answer differently for the
+    same records (a certificate entering its expiring window, expiring or being revoked, an
+    assignment falling due); None if it cannot, until a record is added."""
+    soonest = None
+    for c in certificates:
+        for moment in (c.issued_at, c.expires_at - EXPIRING_WINDOW, c.expires_at, c.revoked_at):
+            if moment is not None and moment > at and (soonest is None or moment < soonest):
+                soonest = moment
+    for a in assignments:
+        if a.due_at > at and (soonest is None or a.due_at < soonest):
+            soonest = a.due_at
+    return soonest
+
+
 def is_satisfied(assignment: OpenAssignment, certificates, completions) -> bool:
     if assignment.module_slugs:
         return all(completions.get(m) and completions[m] >= assignment.assigned_at for m in assignment.module_slugs)
