@@ -48,14 +48,20 @@ def start_writing(session) -> None:
     """
     if session.get_bind().dialect.name != "sqlite":
         return
+    _commit_keeping_objects(session)
+    set_write_intent(True)
+    session.connection()  # BEGIN IMMEDIATE now: what follows is timed from holding the lock
+
+
+def _commit_keeping_objects(session) -> None:
+    """Commit without expiring what was loaded: the objects stay as they were read, and touching
+    one (even its id, to record who acted) costs no reload."""
     inner = session()  # the request's Session behind the scoped_session proxy
     expires, inner.expire_on_commit = inner.expire_on_commit, False
     try:
         inner.commit()
     finally:
         inner.expire_on_commit = expires
-    set_write_intent(True)
-    session.connection()  # BEGIN IMMEDIATE now: what follows is timed from holding the lock
 
 
 def read_only_from_here(session) -> None:
@@ -70,10 +76,9 @@ def write_after_reading(session) -> None:
     read transaction here, so only the short write that follows takes SQLite's write lock, and
     readers in other workers are never queued behind a report being computed.
 
-    Call it before record(); objects loaded so far are expired by the commit, so take what the
-    response needs from them first.
+    Objects loaded so far are kept as they were read (what was served), not reloaded.
     """
-    session.commit()
+    _commit_keeping_objects(session)
     set_write_intent(True)
 
 

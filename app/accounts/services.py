@@ -3,13 +3,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Department, Role, User
 from app.accounts.placements import placement_of, record_placements
 from app.audit.services import record
 from app.accounts.passwords import check_password_policy, hash_password, needs_rehash, verify_password
+from app.database import column_rows
 from app.extensions import db
 from app.permissions import can_manage_people, manages
 
@@ -184,11 +185,18 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     record("password.changed", actor=user, subject_type="user", subject_id=user.id)
 
 
+def _line_statement():
+    line = select(User.id).where(User.manager_id == bindparam("manager_id")).cte("line", recursive=True)
+    line = line.union(select(User.id).join(line, User.manager_id == line.c.id))
+    return select(line.c.id)
+
+
+_LINE = _line_statement()  # built once: a team page asks for the line on every request
+
+
 def reporting_line_ids(manager_id: int) -> list[int]:
     """Everyone who reports to this manager, directly or indirectly (one recursive query)."""
-    line = select(User.id).where(User.manager_id == manager_id).cte("line", recursive=True)
-    line = line.union(select(User.id).join(line, User.manager_id == line.c.id))
-    return list(db.session.scalars(select(line.c.id)))
+    return column_rows(db.session, _LINE, {"manager_id": manager_id}).scalars().all()
 
 
 def reporting_line(manager: User, include_inactive: bool = True) -> list[User]:
