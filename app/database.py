@@ -213,11 +213,31 @@ def insert_ignoring_conflicts(session, model, rows: list[dict], conflict_columns
     """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; returns how many rows were new."""
     if not rows:
         return 0
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    primary_key = model.__table__.primary_key.columns.values()[0]
-    # The table, not the mapped class: a plain statement, without the ORM's bulk-insert handling.
-    statement = insert(model.__table__).values(rows).on_conflict_do_nothing(index_elements=conflict_columns)
-    return len(session.execute(statement.returning(primary_key)).all())
+    return len(_run_ignoring_conflicts(session, model, rows, conflict_columns).all())
+
+
+def insert_once(session, model, row: dict, conflict_columns: list[str]) -> int | None:
+    """Insert one row that a unique constraint allows only once: its new primary key, or None
+    (and nothing written) when its twin already exists, e.g. a concurrent request inserted it
+    first. No savepoint, no unit of work: this runs under the write lock on the hot paths."""
+    return _run_ignoring_conflicts(session, model, [row], conflict_columns).scalar()
+
+
+_IGNORING_CONFLICTS: dict = {}
+
+
+def _run_ignoring_conflicts(session, model, rows: list[dict], conflict_columns: list[str]):
+    dialect = session.get_bind().dialect.name
+    key = (model.__table__.name, tuple(conflict_columns), dialect)
+    statement = _IGNORING_CONFLICTS.get(key)
+    if statement is None:  # built once per table: building it cost more than running it
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        table = model.__table__  # the table, not the mapped class: a plain statement
+        statement = _IGNORING_CONFLICTS[key] = (
+            insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+            .returning(table.primary_key.columns.values()[0]))
+    session.flush()  # as session.execute would: rows the ORM holds first (a new row's parent)
+    return session.connection().execute(statement, rows)

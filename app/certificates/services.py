@@ -15,7 +15,7 @@ from app.certificates.models import Certificate, CertificatePdf, CertificateRevo
 from app.certificates.signing import SigningKey, canonical_json, load_or_create_key
 from app.courses.models import CourseVersion, Module, ModuleCompletion
 from app.courses.services import current_version_ids
-from app.database import add_once, column_rows, insert_ignoring_conflicts
+from app.database import add_once, column_rows, insert_ignoring_conflicts, insert_once
 from app.extensions import db
 from app.permissions import can_revoke_certificates
 
@@ -186,7 +186,7 @@ def _issue(user: User, version: IssuingVersion, certification: CertificationSpec
         "expires_at": expires_at.isoformat(),
         "key_id": key.key_id,
     })
-    certificate = Certificate(
+    row = dict(
         code=code, user_id=user.id, certification_id=certification.id,
         certification_slug=certification.slug, course_version_id=version.id, cycle=cycle,
         holder_name=user.full_name, modules=module_list, issued_at=now, expires_at=expires_at,
@@ -194,8 +194,10 @@ def _issue(user: User, version: IssuingVersion, certification: CertificationSpec
     )
     # The unique (person, certification, cycle) key settles a race between two
     # requests that both earned the same certificate: the second one backs off.
-    if not add_once(db.session, certificate):
+    new_id = insert_once(db.session, Certificate, row, ["user_id", "certification_slug", "cycle"])
+    if new_id is None:
         return None
+    certificate = Certificate(id=new_id, **row)  # what was stored, for the caller (not in the session)
     record("certificate.issued", actor=user, subject_type="certificate", subject_id=certificate.id, at=now,
            details={"certification": certification.slug, "cycle": cycle, "code": code})
     return certificate

@@ -185,6 +185,9 @@ def grade_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]]
     )
 
 
+_ANSWERS, _COMPLETION = insert(Answer.__table__), insert(ModuleCompletion.__table__)  # built once
+
+
 def store_submission(user, graded: GradedAttempt, now: datetime) -> Submission:
     """Store a graded submission with its answers, and the completion if passed. Caller commits.
 
@@ -204,7 +207,8 @@ def store_submission(user, graded: GradedAttempt, now: datetime) -> Submission:
     if not insert_ignoring_conflicts(db.session, Submission, [row], ["attempt_id"]):
         raise AlreadySubmitted()
     submission = Submission(**row)  # what was stored, for the caller (not added to the session)
-    db.session.execute(insert(Answer.__table__), [  # one multi-row statement, not one INSERT per answer
+    connection = db.session.connection()  # plain statements on it: no ORM session machinery either
+    connection.execute(_ANSWERS, [  # one multi-row statement, not one INSERT per answer
         {"attempt_id": graded.attempt_id, "attempt_question_id": graded.attempt_question_ids[question_id],
          "option_id": option_id}
         for question_id, option_ids in graded.chosen.items() for option_id in sorted(option_ids)
@@ -212,7 +216,7 @@ def store_submission(user, graded: GradedAttempt, now: datetime) -> Submission:
     record("attempt.submitted", actor=user, subject_type="attempt", subject_id=graded.attempt_id, at=now,
            details={"module": module.slug, "score": result.score_percent, "passed": result.passed})
     if result.passed:
-        db.session.execute(insert(ModuleCompletion.__table__).values(
+        connection.execute(_COMPLETION, dict(
             user_id=user.id, module_id=graded.module_id, course_version_id=module.course_version_id,
             attempt_id=graded.attempt_id, completed_at=now,
         ))
