@@ -33,28 +33,3 @@ def migrations(app):
 
         Migrate(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     return app.extensions["migrate"]
-
-
-_RATE_LIMITED_VIEWS: set[str] = set()
-
-
-def _qualified(view) -> str:
-    return f"{view.__module__}.{view.__qualname__}"
-
-
-def rate_limit(limit_value, **options):
-    """limiter.limit, remembering the view: the limiter then skips every request to any other."""
-    def decorate(view):
-        _RATE_LIMITED_VIEWS.add(_qualified(view))
-        return limiter.limit(limit_value, **options)(view)
-    return decorate
-
-
-@limiter.request_filter
-def _no_limit_on_this_view() -> bool:
-    # No default or application-wide limits are set, so a view without its own has nothing to
-    # check; the limiter's per-request bookkeeping was a twentieth of a certificate download.
-    from flask import current_app, request
-
-    view = current_app.view_functions.get(request.endpoint)
-    return view is None or _qualified(view) not in _RATE_LIMITED_VIEWS

@@ -22,7 +22,7 @@ from app.accounts.services import (
 from app.audit.services import record
 from app.auth import permission_required
 from app.database import utcnow
-from app.extensions import db, rate_limit
+from app.extensions import db, limiter
 from app.permissions import can_manage_people
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -51,9 +51,9 @@ def _address_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"],
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"],
             deduct_when=_failed, error_message="Too many failed sign-ins for this account. Wait and try again.")
-@rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], key_func=_address_key, methods=["POST"],
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], key_func=_address_key, methods=["POST"],
             deduct_when=_failed, error_message="Too many failed sign-ins from this address. Wait and try again.")
 def login():
     if current_user.is_authenticated and request.method == "GET":

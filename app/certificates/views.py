@@ -16,7 +16,7 @@ from app.certificates.rules import download_is_audited
 from app.certificates.signing import b64url
 from app.audit.services import record
 from app.database import utcnow, write_after_reading
-from app.extensions import db, rate_limit
+from app.extensions import db, limiter
 from app.accounts.models import User
 from app.permissions import can_revoke_certificates, can_view_certificate, can_view_certificate_held_by
 
@@ -47,14 +47,14 @@ def _verified(code: str):
 
 
 @bp.get("/verify/<code>")
-@rate_limit(_verify_limit)
+@limiter.limit(_verify_limit)
 def verify_page(code: str):
     result = _verified(code)
     return render_template("certificates/verify.html", result=result, certificate=result.certificate)
 
 
 @bp.get("/verify/<code>.json")
-@rate_limit(_verify_limit)
+@limiter.limit(_verify_limit)
 def verify_json(code: str):
     result = _verified(code)
     return jsonify(result.as_json())
