@@ -50,7 +50,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Every limit is a view's own (@limiter.limit), checked by its decorator. The limiter's app-wide
     # before_request hook is for default limits, which PostReady does not set: on every other
     # request it only cost time (a twentieth of a signed-in one).
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # (Not there when RATELIMIT_ENABLED is off.)
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)
     login_manager.init_app(app)
     _configure_login(app)
     _register_blueprints(app)

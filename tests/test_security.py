@@ -38,6 +38,18 @@ def test_limits_are_checked_by_their_views_only(app):
     assert hooks and not [f for f in hooks if getattr(f, "__self__", None) is limiter]
 
 
+def test_the_app_starts_with_rate_limiting_switched_off(database_url, tmp_path, people):
+    """RATELIMIT_ENABLED=False (e.g. behind a proxy that limits): the limiter registers no hook to remove."""
+    from app.extensions import limiter
+
+    try:
+        off = another_app(database_url, tmp_path, RATELIMIT_ENABLED=False)
+        statuses = [failed_login(off.test_client()).status_code for _ in range(11)]
+    finally:
+        limiter.enabled = True  # the limiter is one object for every app: later apps default to it
+    assert statuses == [400] * 11  # never throttled
+
+
 def test_101_failures_across_two_workers_are_throttled_per_address(database_url, tmp_path, people):
     """Two app instances (as two gunicorn workers) share the limit through Redis."""
     prefix = f"postready-test-{uuid.uuid4().hex}"

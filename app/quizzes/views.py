@@ -1,5 +1,6 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.forms import ConfirmForm
@@ -34,14 +35,16 @@ def start(course_slug: str, module_slug: str):
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
 
+# Built once: the attempt with what its page shows, or (to grade a submission, which reads the
+# cached answer key and the drawn question ids) with its submission only.
+_FOR_PAGE = select(Attempt).where(Attempt.id == bindparam("attempt_id")).options(
+    selectinload(Attempt.questions).selectinload(AttemptQuestion.question).selectinload(Question.options))
+_FOR_GRADING = select(Attempt).where(Attempt.id == bindparam("attempt_id")).options(joinedload(Attempt.submission))
+
+
 def _load_attempt(attempt_id: int, for_page: bool = True) -> Attempt:
-    """The attempt, with its questions' texts and options when a page will show them (a submission
-    is graded from the cached answer key and the drawn question ids, grade_attempt reads those)."""
-    attempt = db.session.get(
-        Attempt, attempt_id,
-        options=[selectinload(Attempt.questions).selectinload(AttemptQuestion.question).selectinload(Question.options)]
-        if for_page else [joinedload(Attempt.submission)],
-    )
+    attempt = db.session.execute(_FOR_PAGE if for_page else _FOR_GRADING,
+                                 {"attempt_id": attempt_id}).unique().scalar_one_or_none()
     ensure_or_404(attempt is not None and can_view_attempt(current_user, attempt))
     return attempt
 
