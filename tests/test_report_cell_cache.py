@@ -112,6 +112,29 @@ def test_a_dashboard_reopened_unchanged_reads_no_records(app, course, people):
     assert "certificates" not in read and "module_completions" not in read and "lesson_views" not in read
 
 
+def test_a_new_course_version_starts_the_cache_afresh(app, course, people, tmp_path):
+    """Kept cells belong to one catalog (which modules count for which requirement): publishing a
+    version, even one with the same requirements, empties the cache rather than trusting them."""
+    from app.reports.cell_cache import cell_cache
+    from tests.test_lifecycle import _publish_changed_course
+
+    certify(people.employee, NOW, platforms=())
+    _team(people, NOW)
+    assert len(cell_cache()) == 4
+    _publish_changed_course(tmp_path, "minor")
+    db.session.commit()
+    statements = []
+    listener = lambda _conn, _cursor, statement, *rest: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        board = _team(people, NOW)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert "certificates" in " ".join(statements)  # the records were read again
+    assert _cells(board) == _computed_afresh(app, people, NOW)
+    assert _cells(board)["Eli Employee"][0].status == "certified"
+
+
 def test_the_cache_keeps_the_most_recently_used_and_forgets_on_a_new_catalog():
     cache, cell = CellCache(capacity=2), (rules.Cell(rules.Status.CERTIFIED),)
     assert cache.lookup("v1", [(1, 0)], NOW) == {}

@@ -6,7 +6,8 @@ A cell depends on three things only:
   one is added (triggers, migration 9c2e61d0b7a4), so an unchanged version means unchanged records;
 - the moment asked about, which matters only when it crosses one of the dates in those records
   (rules.cells_fresh_until says which is next);
-- the requirements and rights policy in force, which key the whole cache.
+- the catalog (newest course version), requirements and rights policy in force, which key the
+  whole cache.
 
 So a manager reopening a dashboard pays for the roster query alone, and nobody ever sees a cell
 that a fresh computation would not give. Point-in-time reports and whole-organisation reads

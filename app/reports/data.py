@@ -53,6 +53,7 @@ def _rows(query):
 
 @dataclass(frozen=True)
 class _Catalog:
+    newest: int | None                     # the newest course version's id: this catalog's identity
     requirements: tuple[Requirement, ...]  # today's
     slug_of: dict[int, str]                # module id -> slug, for every version's modules
 
@@ -64,7 +65,7 @@ def _catalog() -> _Catalog:
     newest = _rows(select(func.max(CourseVersion.id))).scalar()
     cached = app.extensions.get("postready.report_catalog")
     if cached is None or cached[0] != newest:
-        cached = (newest, _Catalog(tuple(_requirements(current_versions())),
+        cached = (newest, _Catalog(newest, tuple(_requirements(current_versions())),
                                    dict(_rows(select(Module.id, Module.slug)).all())))
         app.extensions["postready.report_catalog"] = cached
     return cached[1]
@@ -121,7 +122,7 @@ def _computed_rows(ids_query, at: datetime, as_of: bool, policy: RightsPolicy,
     rows = []
     try:
         for pid, name, email, dept, manager_name, hired, active in _stream(person_query, large):
-            cells, _ = evidence.cells(pid, reqs, at)
+            cells = evidence.cells(pid, reqs, at)
             rows.append(PersonRow(pid, name, email, dept or "", manager_name or "", hired, active, cells))
     finally:
         evidence.close()
@@ -133,15 +134,16 @@ def _team_rows(ids: "_Ids", at: datetime, policy: RightsPolicy, reqs: list[Requi
     the records of only those whose kept cells no longer answer (read after the versions, so cells
     are never filed under a version older than the records they were computed from)."""
     roster = column_rows(db.session, _TEAM_ROSTER, {"ids": list(ids)}).all()
-    cache, key = cell_cache(), (tuple(reqs), policy.rights)
+    # Cells hold for one catalog (module ids to slugs), set of requirements and rights policy.
+    cache, key = cell_cache(), (_catalog().newest, tuple(reqs), policy.rights)
     cells_of = cache.lookup(key, [(r[0], r[-1]) for r in roster], at)
     missing = [r for r in roster if r[0] not in cells_of]
     if missing:
         evidence = _Evidence(_Ids(r[0] for r in missing), False, None, at, policy)
         try:
             for r in missing:
-                cells, fresh_until = evidence.cells(r[0], reqs, at)
-                cache.store(key, r[0], r[-1], at, fresh_until, cells)
+                cells = evidence.cells(r[0], reqs, at)
+                cache.store(key, r[0], r[-1], at, evidence.fresh_until(at), cells)
                 cells_of[r[0]] = cells
         finally:
             evidence.close()
@@ -161,12 +163,13 @@ class _Evidence:
         self._assignments = _InStep(_assignments(ids_query, at), large, _open_assignments, ())
         self._suspensions = suspensions_by_person(ids_query, until)
         self._platform_of = {r.slug: r.platform for r in policy.rights}
+        self._last = ((), ())  # the last person's certificates and assignments (fresh_until)
 
-    def cells(self, pid: int, reqs: list[Requirement], at: datetime):
-        """This person's cells, and until when they hold (rules.cells_fresh_until)."""
+    def cells(self, pid: int, reqs: list[Requirement], at: datetime) -> tuple[Cell, ...]:
         mine = self._suspensions.get(pid)
         done, seen = self._completions.of(pid), self._activity.of(pid)
         held, assigned = self._certificates.of(pid), self._assignments.of(pid)
+        self._last = held, assigned
         platform_of = self._platform_of
         cells = tuple(
             requirement_status(
@@ -178,7 +181,12 @@ class _Evidence:
             )
             for req in reqs
         )
-        return cells, cells_fresh_until(held, [a for _slug, a in assigned], at)
+        return cells
+
+    def fresh_until(self, at: datetime) -> datetime | None:
+        """Until when the cells just computed hold (rules.cells_fresh_until)."""
+        held, assigned = self._last
+        return cells_fresh_until(held, [a for _slug, a in assigned], at)
 
     def close(self):
         for source in (self._certificates, self._completions, self._activity, self._assignments):
