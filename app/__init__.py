@@ -48,9 +48,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     # Every limit is a view's own (@limiter.limit), checked by its decorator. The limiter's app-wide
-    # before_request hook is for default limits, which PostReady does not set: on every other
-    # request it only cost time (a twentieth of a signed-in one).
-    # (Not there when RATELIMIT_ENABLED is off.)
+    # before_request hook (absent when RATELIMIT_ENABLED is off) is for default limits, which
+    # PostReady does not set: on every other request it only cost time (a twentieth of a signed-in one).
     hooks = app.before_request_funcs.get(None, [])
     if limiter._check_request_limit in hooks:
         hooks.remove(limiter._check_request_limit)

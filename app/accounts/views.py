@@ -52,9 +52,9 @@ def _address_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"],
-            deduct_when=_failed, error_message="Too many failed sign-ins for this account. Wait and try again.")
+               deduct_when=_failed, error_message="Too many failed sign-ins for this account. Wait and try again.")
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], key_func=_address_key, methods=["POST"],
-            deduct_when=_failed, error_message="Too many failed sign-ins from this address. Wait and try again.")
+               deduct_when=_failed, error_message="Too many failed sign-ins from this address. Wait and try again.")
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("courses.my_training"))
