@@ -37,16 +37,21 @@ def can_view_person(user, person: User) -> bool:
     return user.id == person.id or is_admin(user) or (is_manager(user) and manages(user, person))
 
 
-def viewable_people(user, person_ids: set[int]) -> set[int]:
+def viewable_people(user, person_ids: set[int], line_today: list[int] | None = None) -> set[int]:
     """Of these people, those whose page `user` may open: can_view_person for many at once (one query).
-    A report "as of" a past date may list people who have since left a manager's line."""
+    A report "as of" a past date may list people who have since left a manager's line.
+    `line_today`: the user's reporting line as it is now, when the caller has just read it."""
     if not getattr(user, "is_authenticated", False) or not user.active:
         return set()
     if is_admin(user):
         return set(person_ids)
-    from app.accounts.services import reporting_line_ids  # accounts.services imports this module
+    if not is_manager(user):
+        return {i for i in person_ids if i == user.id}
+    if line_today is None:
+        from app.accounts.services import reporting_line_ids  # accounts.services imports this module
 
-    line = set(reporting_line_ids(user.id)) if is_manager(user) else set()
+        line_today = reporting_line_ids(user.id)
+    line = set(line_today)
     return {i for i in person_ids if i == user.id or i in line}
 
 

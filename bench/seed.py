@@ -501,7 +501,10 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
                         continue
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                       f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {name}), 1))"))
-                conn.execute(text("ANALYZE"))
+            # As after any bulk load: the evidence-version triggers left a dead row version per
+            # record loaded (all in a few transactions, so none could be pruned on the way).
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
         else:
             with engine.begin() as conn:
                 conn.execute(text("ANALYZE"))

@@ -5,7 +5,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, select
 
-from app.accounts.models import User
 from app.assignments.models import Assignment
 from app.certificates.models import Certificate
 from app.certificates.rules import HeldCertificate
@@ -15,6 +14,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.reports import rules
 from app.reports.cell_cache import CellCache
+from app.reports.models import EvidenceVersion
 from app.reports.services import Filters, build_dashboard, reporting_line_query
 from app.rights.services import lift_suspension, suspend_rights
 from tests.factories import certify, pass_module
@@ -23,7 +23,7 @@ NOW = utcnow()
 
 
 def _version(person) -> int:
-    return db.session.scalar(select(User.evidence_version).where(User.id == person.id))
+    return db.session.scalar(select(EvidenceVersion.version).where(EvidenceVersion.user_id == person.id))
 
 
 def test_each_kind_of_deciding_record_bumps_the_persons_evidence_version(course, people):

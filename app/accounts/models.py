@@ -49,9 +49,6 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     deactivated_at = mapped_column(UTCDateTime, nullable=True)
-    # Bumped by database triggers whenever a record that decides a report cell is added for this
-    # person (migration 9c2e61d0b7a4); reports reuse cells computed at the same version.
-    evidence_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     manager: Mapped["User | None"] = relationship(remote_side=[id], back_populates="reports")
     reports: Mapped[list["User"]] = relationship(back_populates="manager")

@@ -12,7 +12,7 @@ from app.audit.services import record
 from app.accounts.passwords import check_password_policy, hash_password, needs_rehash, verify_password
 from app.database import column_rows
 from app.extensions import db
-from app.permissions import can_manage_people, manages
+from app.permissions import MAX_REPORTING_DEPTH, can_manage_people, manages
 
 
 class AccountError(Exception):
@@ -191,12 +191,34 @@ def _line_statement():
     return select(line.c.id)
 
 
-_LINE = _line_statement()  # built once: a team page asks for the line on every request
+# Built once: a team page asks for the line on every request.
+_LINE = _line_statement()
+_DIRECT_REPORTS = select(User.id).where(User.manager_id.in_(bindparam("managers", expanding=True)))
+WALK_UP_TO = 5000  # a longer line is read with one recursive query
+
+
+def walk_reporting_line(manager_id: int, up_to: int = WALK_UP_TO) -> list[int] | None:
+    """Everyone under this manager, read level by level through the manager index: a team costs
+    what its size does, whatever the organisation's. (As one recursive query, PostgreSQL planned
+    the join as a scan of every user: 5 ms at 20,000 people, and growing with them.) None when
+    the line is longer than `up_to`."""
+    line, level, seen = [], [manager_id], {manager_id}
+    for _ in range(MAX_REPORTING_DEPTH):
+        level = [i for i in column_rows(db.session, _DIRECT_REPORTS, {"managers": level}).scalars()
+                 if i not in seen]  # `seen`: a cycle in bad data ends the walk
+        if not level:
+            break
+        if len(line) + len(level) > up_to:
+            return None
+        seen.update(level)
+        line.extend(level)
+    return line
 
 
 def reporting_line_ids(manager_id: int) -> list[int]:
-    """Everyone who reports to this manager, directly or indirectly (one recursive query)."""
-    return column_rows(db.session, _LINE, {"manager_id": manager_id}).scalars().all()
+    """Everyone who reports to this manager, directly or indirectly."""
+    line = walk_reporting_line(manager_id)
+    return line if line is not None else column_rows(db.session, _LINE, {"manager_id": manager_id}).scalars().all()
 
 
 def reporting_line(manager: User, include_inactive: bool = True) -> list[User]:

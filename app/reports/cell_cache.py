@@ -2,7 +2,7 @@
 
 A cell depends on three things only:
 - the person's records (certificates, revocations, completions, lesson views, assignments,
-  suspensions and lifts), all append-only; the database bumps `users.evidence_version` whenever
+  suspensions and lifts), all append-only; the database bumps `evidence_versions.version` whenever
   one is added (triggers, migration 9c2e61d0b7a4), so an unchanged version means unchanged records;
 - the moment asked about, which matters only when it crosses one of the dates in those records
   (rules.cells_fresh_until says which is next);

@@ -18,6 +18,7 @@ from app.courses.services import current_versions
 from app.database import column_rows
 from app.extensions import db
 from app.reports.cell_cache import cell_cache
+from app.reports.models import EvidenceVersion
 from app.reports.rules import Cell, OpenAssignment, cells_fresh_until, requirement_status
 from app.rights.policy import RightsPolicy
 from app.rights.services import suspensions_by_person
@@ -71,9 +72,17 @@ def _catalog() -> _Catalog:
     return cached[1]
 
 
+class _Today(list):
+    """Today's requirements, with the catalog they came from (people_rows needs it too: no second look)."""
+
+    def __init__(self, catalog: _Catalog):
+        super().__init__(catalog.requirements)
+        self.catalog = catalog
+
+
 def requirements(at: datetime | None = None) -> list[Requirement]:
     """The certifications people are measured against: those of the version in use at `at` (default: now)."""
-    return list(_catalog().requirements) if at is None else _requirements(_versions_at(at))
+    return _Today(_catalog()) if at is None else _requirements(_versions_at(at))
 
 
 def _requirements(versions: list[CourseVersion]) -> list[Requirement]:
@@ -95,7 +104,7 @@ def versions_in_use(at: datetime | None) -> list[CourseVersion]:
     return current_versions() if at is None else _versions_at(at)
 
 
-def people_rows(ids_query: Select, at: datetime, as_of: bool, policy: RightsPolicy,
+def people_rows(ids_query: Select | list[int], at: datetime, as_of: bool, policy: RightsPolicy,
                 reqs: list[Requirement]) -> list[PersonRow]:
     """A row of requirement cells for each person whose id `ids_query` selects, in no set order.
 
@@ -117,7 +126,7 @@ def _computed_rows(ids_query, at: datetime, as_of: bool, policy: RightsPolicy,
     records are held at a time, not the whole organisation's (a full export's peak memory)."""
     large = not isinstance(ids_query, _Ids)  # the organisation, or a line too long to list
     until = at if as_of else None
-    evidence = _Evidence(ids_query, large, until, at, policy)
+    evidence = _Evidence(ids_query, large, until, at, policy, _catalog_of(reqs))
     person_query = _people_query(until).where(_in(User.id, ids_query)).order_by(User.id)
     rows = []
     try:
@@ -135,15 +144,17 @@ def _team_rows(ids: "_Ids", at: datetime, policy: RightsPolicy, reqs: list[Requi
     are never filed under a version older than the records they were computed from)."""
     roster = column_rows(db.session, _TEAM_ROSTER, {"ids": list(ids)}).all()
     # Cells hold for one catalog (module ids to slugs), set of requirements and rights policy.
-    cache, key = cell_cache(), (_catalog().newest, tuple(reqs), policy.rights)
+    catalog = _catalog_of(reqs)
+    cache, key = cell_cache(), (catalog.newest, tuple(reqs), policy.rights)
     cells_of = cache.lookup(key, [(r[0], r[-1]) for r in roster], at)
     missing = [r for r in roster if r[0] not in cells_of]
     if missing:
-        evidence = _Evidence(_Ids(r[0] for r in missing), False, None, at, policy)
+        evidence = _Evidence(_Ids(r[0] for r in missing), False, None, at, policy, catalog)
         try:
             for r in missing:
                 cells = evidence.cells(r[0], reqs, at)
-                cache.store(key, r[0], r[-1], at, evidence.fresh_until(at), cells)
+                if r[-1] is not None:  # no version row (a person added with triggers off): never kept
+                    cache.store(key, r[0], r[-1], at, evidence.fresh_until(at), cells)
                 cells_of[r[0]] = cells
         finally:
             evidence.close()
@@ -151,11 +162,16 @@ def _team_rows(ids: "_Ids", at: datetime, policy: RightsPolicy, reqs: list[Requi
             for pid, name, email, dept, manager_name, hired, active, _version in roster]
 
 
+def _catalog_of(reqs: list[Requirement]) -> _Catalog:
+    return reqs.catalog if isinstance(reqs, _Today) else _catalog()
+
+
 class _Evidence:
     """A scope's records that decide its cells, read in step with ascending person ids."""
 
-    def __init__(self, ids_query, large: bool, until: datetime | None, at: datetime, policy: RightsPolicy):
-        slug_of = _catalog().slug_of
+    def __init__(self, ids_query, large: bool, until: datetime | None, at: datetime, policy: RightsPolicy,
+                 catalog: _Catalog):
+        slug_of = catalog.slug_of  # every version's modules: a past date's too
         self._certificates = _InStep(_certificates(ids_query, until, at), large, lambda rows: _held(rows, until), ())
         self._completions = _InStep(_completions(ids_query, until), large,
                                     lambda rows: _latest_by_slug(rows, slug_of), {})
@@ -245,7 +261,8 @@ def _people_query(as_of: datetime | None) -> Select:
 
 
 # A listed team today, with each person's evidence version (cell_cache), built once.
-_TEAM_ROSTER = (_people_query(None).add_columns(User.evidence_version)
+_TEAM_ROSTER = (_people_query(None).add_columns(EvidenceVersion.version)
+                .outerjoin(EvidenceVersion, EvidenceVersion.user_id == User.id)
                 .where(User.id.in_(bindparam("ids", expanding=True))).order_by(User.id))
 
 
@@ -256,10 +273,12 @@ class _Ids(list):
     """A scope already resolved to its ids."""
 
 
-def _resolved(ids_query: Select):
+def _resolved(ids_query: Select | list[int]):
     """Run a team's scope (a recursive CTE) once, rather than inside each of the report's queries."""
     if ids_query is EVERYONE:
         return ids_query
+    if isinstance(ids_query, list):
+        return _Ids(ids_query)  # already read (walk_reporting_line)
     ids = _rows(ids_query.limit(RESOLVE_UP_TO + 1)).scalars().all()
     return _Ids(ids) if len(ids) <= RESOLVE_UP_TO else ids_query
 

@@ -8,8 +8,9 @@ from sqlalchemy import Select, select
 
 from app.accounts.models import User
 from app.accounts.placements import placements_at
+from app.accounts.services import walk_reporting_line
 from app.extensions import db
-from app.reports.data import EVERYONE, PersonRow, Requirement, people_rows, requirements
+from app.reports.data import EVERYONE, RESOLVE_UP_TO, PersonRow, Requirement, people_rows, requirements
 from app.reports.rules import Status, Summary, summarize
 from app.rights.services import policy
 
@@ -35,10 +36,14 @@ def parse_as_of(value: str | None, now: datetime) -> datetime | None:
     return min(moment, now)
 
 
-def reporting_line_query(manager: User, as_of: datetime | None = None) -> Select:
-    """Ids of everyone under this manager, as a subquery (recursive CTE): today, or as the
-    reporting lines were at `as_of` (the placement history)."""
+def reporting_line_query(manager: User, as_of: datetime | None = None) -> Select | list[int]:
+    """Ids of everyone under this manager: today, or as the reporting lines were at `as_of` (the
+    placement history). A line today of up to RESOLVE_UP_TO people comes as a list, walked through
+    the manager index (walk_reporting_line); anything else as a subquery (recursive CTE)."""
     if as_of is None:
+        line = walk_reporting_line(manager.id, RESOLVE_UP_TO)
+        if line is not None:
+            return line
         person, manager_of = User.__table__, User.__table__.c.manager_id
     else:
         person = placements_at(as_of)
@@ -97,7 +102,7 @@ class Dashboard:
         return max((len(self.rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
 
 
-def build_dashboard(scope: Select, filters: Filters, now: datetime, as_of: datetime | None) -> Dashboard:
+def build_dashboard(scope: Select | list[int], filters: Filters, now: datetime, as_of: datetime | None) -> Dashboard:
     at = as_of or now
     reqs = requirements(as_of)
     everyone = people_rows(scope, at, as_of is not None, policy(), reqs)

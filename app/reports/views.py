@@ -32,10 +32,12 @@ def report_error(exc):
 
 
 def _board(scope_at):
-    """The dashboard for the people `scope_at(as_of)` selects: reporting lines as they were then."""
+    """The dashboard for the people `scope_at(as_of)` selects (reporting lines as they were then),
+    and that scope."""
     now = utcnow()
     as_of = services.parse_as_of(request.args.get("as_of"), now)
-    return services.build_dashboard(scope_at(as_of), services.Filters.from_args(request.args), now, as_of)
+    scope = scope_at(as_of)
+    return services.build_dashboard(scope, services.Filters.from_args(request.args), now, as_of), scope
 
 
 def _my_team(as_of):
@@ -59,10 +61,10 @@ def _csv(board, name: str) -> Response:
     return response
 
 
-def _render(board, title: str, endpoint: str, departments=None):
+def _render(board, title: str, endpoint: str, departments=None, line_today=None):
     chart = status_chart([r.short_title for r in board.requirements], board.summaries,
                          f"{title}: status of {board.total_people} people by requirement")
-    linkable = viewable_people(current_user, {r.id for r in board.page_rows})
+    linkable = viewable_people(current_user, {r.id for r in board.page_rows}, line_today)
     return render_template("reports/dashboard.html", board=board, title=title, chart=chart, endpoint=endpoint,
                            statuses=list(Status), department_lines=departments, linkable=linkable)
 
@@ -70,27 +72,28 @@ def _render(board, title: str, endpoint: str, departments=None):
 @bp.get("/team")
 @permission_required(can_view_team)
 def team():
-    board = _board(_my_team)
-    return _render(board, "My team", "reports.team")
+    board, scope = _board(_my_team)
+    # Today's line comes as the list of ids just read (reporting_line_query): no second look.
+    return _render(board, "My team", "reports.team", line_today=scope if isinstance(scope, list) else None)
 
 
 @bp.get("/team.csv")
 @permission_required(can_view_team)
 def team_csv():
-    return _csv(_board(_my_team), "team")
+    return _csv(_board(_my_team)[0], "team")
 
 
 @bp.get("/organization")
 @permission_required(can_view_organization)
 def organization():
-    board = _board(services.organization_query)
+    board, _ = _board(services.organization_query)
     return _render(board, "Organization", "reports.organization", services.by_department(board))
 
 
 @bp.get("/organization.csv")
 @permission_required(can_view_organization)
 def organization_csv():
-    return _csv(_board(services.organization_query), "organization")
+    return _csv(_board(services.organization_query)[0], "organization")
 
 
 @bp.get("/people/<int:person_id>")

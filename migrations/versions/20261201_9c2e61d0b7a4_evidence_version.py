@@ -1,11 +1,15 @@
-"""evidence version: a per-person counter bumped by triggers whenever a report-deciding record is added
+"""evidence versions: a per-person counter bumped by triggers whenever a report-deciding record is added
 
 The records: certificates and their revocations, module completions, lesson views, assignments,
-rights suspensions and their lifts.
+rights suspensions and their lifts. Reports keep each person's computed cells per process and
+reuse them while this counter is unchanged (app/reports/cell_cache.py). Triggers, not
+application code, bump it: every writer of those tables, present and future (the seeder's COPY
+included), is covered without remembering to.
 
-Reports keep each person's computed cells per process and reuse them while this counter is
-unchanged (app/reports/cell_cache.py). Triggers, not application code, bump it: every writer of
-those tables, present and future (the seeder's COPY included), is covered without remembering to.
+The counter has a narrow table of its own, one row per person (created by a trigger on users),
+not a column of users: on PostgreSQL every bump leaves a dead row version behind, and a burst of
+evidence (refresher week, a bulk load) would bloat the table every request reads to sign a person
+in. Here the bumps stay on small pages kept half empty, so they are HOT updates, pruned in place.
 
 Revision ID: 9c2e61d0b7a4
 Revises: 4a3c1077bc8f
@@ -31,12 +35,27 @@ OWNER = {
     "rights_suspensions": "NEW.user_id",
     "rights_suspension_lifts": "(SELECT user_id FROM rights_suspensions WHERE id = NEW.suspension_id)",
 }
-BUMP = "UPDATE users SET evidence_version = evidence_version + 1 WHERE id = {owner};"
+BUMP = "UPDATE evidence_versions SET version = version + 1 WHERE user_id = {owner};"
+START = "INSERT INTO evidence_versions (user_id, version) VALUES (NEW.id, 0);"
 
 
 def upgrade():
-    op.add_column('users', sa.Column('evidence_version', sa.Integer(), server_default='0', nullable=False))
+    op.create_table('evidence_versions',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_evidence_versions_user_id_users')),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_evidence_versions'))
+    )
+    op.execute("INSERT INTO evidence_versions (user_id, version) SELECT id, 0 FROM users")
     postgres = op.get_bind().dialect.name == "postgresql"
+    if postgres:
+        op.execute("ALTER TABLE evidence_versions SET (fillfactor = 50)")
+        op.execute(f"CREATE FUNCTION postready_start_evidence_version() RETURNS trigger AS $$ "
+                   f"BEGIN {START} RETURN NULL; END; $$ LANGUAGE plpgsql")
+        op.execute("CREATE TRIGGER users_start_evidence_version AFTER INSERT ON users "
+                   "FOR EACH ROW EXECUTE FUNCTION postready_start_evidence_version()")
+    else:
+        op.execute(f"CREATE TRIGGER users_start_evidence_version AFTER INSERT ON users BEGIN {START} END")
     for table, owner in OWNER.items():
         if postgres:
             op.execute(f"CREATE FUNCTION postready_{table}_bump_evidence() RETURNS trigger AS $$ "
@@ -49,6 +68,8 @@ def upgrade():
 
 
 def downgrade():
+    # IF EXISTS throughout: a database upgraded by this revision's first draft (a users column,
+    # before the table) downgrades cleanly too.
     postgres = op.get_bind().dialect.name == "postgresql"
     for table in OWNER:
         if postgres:
@@ -56,5 +77,12 @@ def downgrade():
             op.execute(f"DROP FUNCTION IF EXISTS postready_{table}_bump_evidence()")
         else:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_bumps_evidence_version")
-    # A plain ALTER (SQLite 3.35+): batch mode would copy `users`, which every evidence table references.
-    op.drop_column('users', 'evidence_version')
+    if postgres:
+        op.execute("DROP TRIGGER IF EXISTS users_start_evidence_version ON users")
+        op.execute("DROP FUNCTION IF EXISTS postready_start_evidence_version()")
+        op.execute("ALTER TABLE users DROP COLUMN IF EXISTS evidence_version")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS users_start_evidence_version")
+        if "evidence_version" in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("users")}:
+            op.drop_column("users", "evidence_version")
+    op.execute("DROP TABLE IF EXISTS evidence_versions")

@@ -1,0 +1,36 @@
+"""A manager's reporting line today: walked level by level, the same people as one recursive query."""
+from sqlalchemy import text
+
+from app.accounts.services import _LINE, reporting_line_ids, walk_reporting_line
+from app.database import column_rows
+from app.extensions import db
+from tests.factories import make_user
+
+
+def _recursive(manager_id: int) -> set[int]:
+    return set(column_rows(db.session, _LINE, {"manager_id": manager_id}).scalars())
+
+
+def test_the_walk_finds_what_the_recursive_query_finds(app, people):
+    deeper = make_user("Dee Deeper", manager=people.indirect)  # manager -> lead -> indirect -> deeper
+    db.session.commit()
+    for manager in (people.manager, people.indirect, people.other_manager, people.admin, deeper):
+        walked = walk_reporting_line(manager.id)
+        assert len(walked) == len(set(walked))
+        assert set(walked) == _recursive(manager.id) == set(reporting_line_ids(manager.id))
+    assert deeper.id in walk_reporting_line(people.manager.id)
+
+
+def test_a_line_longer_than_asked_for_is_left_to_the_recursive_query(app, people):
+    assert walk_reporting_line(people.manager.id, up_to=2) is None
+    assert len(walk_reporting_line(people.manager.id, up_to=4)) == 4
+    assert set(reporting_line_ids(people.manager.id)) == _recursive(people.manager.id)
+
+
+def test_a_cycle_in_the_data_ends_the_walk(app, people):
+    """Bad data (two people managing each other) must not loop forever."""
+    db.session.execute(text("UPDATE users SET manager_id = :lead WHERE id = :manager"),
+                       {"lead": people.indirect.id, "manager": people.manager.id})
+    db.session.commit()
+    walked = walk_reporting_line(people.manager.id)
+    assert people.indirect.id in walked and len(walked) == len(set(walked))
