@@ -2,9 +2,11 @@
 from sqlalchemy import text
 
 from app.accounts.services import _LINE, reporting_line_ids, walk_reporting_line
-from app.database import column_rows
+from app.database import column_rows, utcnow
 from app.extensions import db
-from tests.factories import make_user
+from app.reports import data, services
+from app.reports.services import Filters, build_dashboard, reporting_line_query
+from tests.factories import certify, make_user, pass_module
 
 
 def _recursive(manager_id: int) -> set[int]:
@@ -34,3 +36,25 @@ def test_a_cycle_in_the_data_ends_the_walk(app, people):
     db.session.commit()
     walked = walk_reporting_line(people.manager.id)
     assert people.indirect.id in walked and len(walked) == len(set(walked))
+
+
+def test_a_team_too_long_to_list_gives_the_same_dashboard(app, course, people, monkeypatch):
+    """Past RESOLVE_UP_TO people the team is read as one recursive query inside each of the
+    report's queries (computed, not kept): the same rows and cells as the listed team."""
+    now = utcnow()
+    certify(people.employee, now, platforms=())
+    pass_module(people.indirect, "privacy", now)
+
+    def board():
+        scope = reporting_line_query(people.manager)
+        cells = {r.full_name: [c.status.value for c in r.cells]
+                 for r in build_dashboard(scope, Filters(include_inactive=True), now, None).rows}
+        return scope, cells
+
+    listed_scope, listed = board()
+    monkeypatch.setattr(services, "RESOLVE_UP_TO", 2)
+    monkeypatch.setattr(data, "RESOLVE_UP_TO", 2)
+    long_scope, long = board()
+    assert isinstance(listed_scope, list) and not isinstance(long_scope, list)
+    assert long == listed and len(long) == 4
+    assert long["Eli Employee"][0] == "certified" and long["Ivy Indirect"][0] == "in progress"

@@ -215,6 +215,11 @@ def walk_reporting_line(manager_id: int, up_to: int = WALK_UP_TO) -> list[int] |
     return line
 
 
+def reporting_line_subquery(manager_id: int):
+    """Everyone under this manager as one recursive query, to use inside another (a long line)."""
+    return _LINE.params(manager_id=manager_id)
+
+
 def reporting_line_ids(manager_id: int) -> list[int]:
     """Everyone who reports to this manager, directly or indirectly."""
     line = walk_reporting_line(manager_id)

@@ -146,16 +146,16 @@ def _team_rows(ids: "_Ids", at: datetime, policy: RightsPolicy, reqs: list[Requi
     # Cells hold for one catalog (module ids to slugs), set of requirements and rights policy.
     catalog = _catalog_of(reqs)
     cache, key = cell_cache(), (catalog.newest, tuple(reqs), policy.rights)
-    cells_of = cache.lookup(key, [(r[0], r[-1]) for r in roster], at)
-    missing = [r for r in roster if r[0] not in cells_of]
+    cells_of = cache.lookup(key, [(r.id, r.version) for r in roster], at)
+    missing = [r for r in roster if r.id not in cells_of]
     if missing:
-        evidence = _Evidence(_Ids(r[0] for r in missing), False, None, at, policy, catalog)
+        evidence = _Evidence(_Ids(r.id for r in missing), False, None, at, policy, catalog)
         try:
             for r in missing:
-                cells = evidence.cells(r[0], reqs, at)
-                if r[-1] is not None:  # no version row (a person added with triggers off): never kept
-                    cache.store(key, r[0], r[-1], at, evidence.fresh_until(at), cells)
-                cells_of[r[0]] = cells
+                cells, fresh_until = evidence.cells_and_fresh_until(r.id, reqs, at)
+                if r.version is not None:  # no version row (a person added with triggers off): never kept
+                    cache.store(key, r.id, r.version, at, fresh_until, cells)
+                cells_of[r.id] = cells
         finally:
             evidence.close()
     return [PersonRow(pid, name, email, dept or "", manager_name or "", hired, active, cells_of[pid])
@@ -179,13 +179,15 @@ class _Evidence:
         self._assignments = _InStep(_assignments(ids_query, at), large, _open_assignments, ())
         self._suspensions = suspensions_by_person(ids_query, until)
         self._platform_of = {r.slug: r.platform for r in policy.rights}
-        self._last = ((), ())  # the last person's certificates and assignments (fresh_until)
 
     def cells(self, pid: int, reqs: list[Requirement], at: datetime) -> tuple[Cell, ...]:
+        return self.cells_and_fresh_until(pid, reqs, at, fresh=False)[0]
+
+    def cells_and_fresh_until(self, pid: int, reqs: list[Requirement], at: datetime, fresh: bool = True):
+        """This person's cells, and (with `fresh`) until when they hold (rules.cells_fresh_until)."""
         mine = self._suspensions.get(pid)
         done, seen = self._completions.of(pid), self._activity.of(pid)
         held, assigned = self._certificates.of(pid), self._assignments.of(pid)
-        self._last = held, assigned
         platform_of = self._platform_of
         cells = tuple(
             requirement_status(
@@ -197,12 +199,7 @@ class _Evidence:
             )
             for req in reqs
         )
-        return cells
-
-    def fresh_until(self, at: datetime) -> datetime | None:
-        """Until when the cells just computed hold (rules.cells_fresh_until)."""
-        held, assigned = self._last
-        return cells_fresh_until(held, [a for _slug, a in assigned], at)
+        return cells, (cells_fresh_until(held, [a for _slug, a in assigned], at) if fresh else None)
 
     def close(self):
         for source in (self._certificates, self._completions, self._activity, self._assignments):

@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 
 from app.accounts.models import User
 from app.accounts.placements import placements_at
-from app.accounts.services import walk_reporting_line
+from app.accounts.services import reporting_line_subquery, walk_reporting_line
 from app.extensions import db
 from app.reports.data import EVERYONE, RESOLVE_UP_TO, PersonRow, Requirement, people_rows, requirements
 from app.reports.rules import Status, Summary, summarize
@@ -42,15 +42,11 @@ def reporting_line_query(manager: User, as_of: datetime | None = None) -> Select
     the manager index (walk_reporting_line); anything else as a subquery (recursive CTE)."""
     if as_of is None:
         line = walk_reporting_line(manager.id, RESOLVE_UP_TO)
-        if line is not None:
-            return line
-        person, manager_of = User.__table__, User.__table__.c.manager_id
-    else:
-        person = placements_at(as_of)
-        person = select(person.c.user_id.label("id"), person.c.manager_id).cte("placed")
-        manager_of = person.c.manager_id
-    line = select(person.c.id).where(manager_of == manager.id).cte("line", recursive=True)
-    line = line.union(select(person.c.id).join(line, manager_of == line.c.id))
+        return line if line is not None else reporting_line_subquery(manager.id)
+    placed = placements_at(as_of)
+    placed = select(placed.c.user_id.label("id"), placed.c.manager_id).cte("placed")
+    line = select(placed.c.id).where(placed.c.manager_id == manager.id).cte("line", recursive=True)
+    line = line.union(select(placed.c.id).join(line, placed.c.manager_id == line.c.id))
     return select(line.c.id)
 
 
