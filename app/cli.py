@@ -252,8 +252,10 @@ def certificates_verify(record, public_key):
 @click.option("--nice", "niceness", default=10, show_default=True, type=click.IntRange(0, 19),
               help="With --watch: lower the renderer's CPU priority by this much, so web requests on the same "
                    "machine come first; it catches up when they leave the CPU idle.")
+@click.option("--idle/--no-idle", "idle", default=True, show_default=True,
+              help="With --watch, on Linux: render only on CPU that web requests leave idle (SCHED_IDLE).")
 @with_appcontext
-def certificates_render_pending(watch, interval, batch, issued_since, niceness):
+def certificates_render_pending(watch, interval, batch, issued_since, niceness, idle):
     """Render and store the PDF of every certificate that has none yet."""
     import signal
     from datetime import timezone
@@ -263,10 +265,8 @@ def certificates_render_pending(watch, interval, batch, issued_since, niceness):
     if issued_since is not None:
         issued_since = issued_since.replace(tzinfo=timezone.utc)
 
-    if watch and niceness:
-        # A render is tens of milliseconds of CPU: at full priority, a refresher-week burst of
-        # certificates took a core away from the quiz submissions that earned them.
-        os.nice(niceness)
+    if watch:
+        _yield_cpu_to_requests(niceness, idle)
     stop = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.append(True))  # finish the batch in hand, then exit
@@ -276,6 +276,21 @@ def certificates_render_pending(watch, interval, batch, issued_since, niceness):
                   else "."))
     if tally.failed:
         sys.exit(1)
+
+
+def _yield_cpu_to_requests(niceness: int, idle: bool) -> None:
+    """A render is tens of milliseconds of CPU: at full priority, a refresher-week burst of
+    certificates took a core away from the quiz submissions that earned them. Where the kernel
+    offers it (Linux), SCHED_IDLE runs the renderer only on a core nothing else wants, and a web
+    worker that wakes takes the core back at once; `nice` alone still let it hold a core for a
+    time slice while a worker holding the database's write lock waited."""
+    if niceness:
+        os.nice(niceness)
+    if idle and hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except OSError:  # a sandbox may forbid it; the nice level still applies
+            pass
 
 
 reminders_cli = click.Group("reminders", help="Email reminders (run daily from cron or a systemd timer).")

@@ -75,8 +75,11 @@ def test_the_watching_renderer_renders_new_certificates_and_stops_on_sigterm(app
         while stored_pdfs() == 0 and time.time() < deadline and renderer.poll() is None:
             time.sleep(0.2)
         assert stored_pdfs() == 1
-        # It watches at a lower CPU priority than the web workers (--nice, default 10).
+        # It watches at a lower CPU priority than the web workers (--nice, default 10) and, on
+        # Linux, only on CPU they leave idle (--idle, default on).
         assert os.getpriority(os.PRIO_PROCESS, renderer.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 10
+        if hasattr(os, "SCHED_IDLE"):
+            assert os.sched_getscheduler(renderer.pid) == os.SCHED_IDLE
     finally:
         renderer.send_signal(signal.SIGTERM)
         out, err = renderer.communicate(timeout=30)
