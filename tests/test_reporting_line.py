@@ -1,5 +1,5 @@
 """A manager's reporting line today: walked level by level, the same people as one recursive query."""
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app.accounts.services import _LINE, reporting_line_ids, walk_reporting_line
 from app.database import column_rows, utcnow
@@ -21,6 +21,27 @@ def test_the_walk_finds_what_the_recursive_query_finds(app, people):
         assert len(walked) == len(set(walked))
         assert set(walked) == _recursive(manager.id) == set(reporting_line_ids(manager.id))
     assert deeper.id in walk_reporting_line(people.manager.id)
+
+
+def test_the_walk_stops_at_a_level_where_nobody_manages_anyone(app, people):
+    """A front-line team is one query: each level says who among it has reports of their own."""
+    otto, olga, mona, ivy = (p.id for p in (people.other_manager, people.other_employee, people.manager,
+                                           people.indirect))  # loaded before counting
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        front_line = walk_reporting_line(otto)  # Otto -> Olga, who manages nobody
+        assert len(statements) == 1 and front_line == [olga]
+        statements.clear()
+        line = walk_reporting_line(mona)  # Mona -> Lee -> Ivy: two levels, no empty third
+        assert len(statements) == 2 and ivy in line
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_line_longer_than_asked_for_is_left_to_the_recursive_query(app, people):
