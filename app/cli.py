@@ -282,8 +282,8 @@ def _yield_cpu_to_requests(niceness: int, idle: bool) -> None:
     """A render is tens of milliseconds of CPU: at full priority, a refresher-week burst of
     certificates took a core away from the quiz submissions that earned them. Where the kernel
     offers it (Linux), SCHED_IDLE runs the renderer only on a core nothing else wants, and a web
-    worker that wakes takes the core back at once; `nice` alone still let it hold a core for a
-    time slice while a worker holding the database's write lock waited."""
+    worker that wakes takes the core back at once; under `nice` alone it kept about a tenth of a
+    busy core, and a time slice it held could keep a worker that holds the write lock waiting."""
     if niceness:
         os.nice(niceness)
     if idle and hasattr(os, "SCHED_IDLE"):
