@@ -4,8 +4,8 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import aliased
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import Department, Role, User
 from app.accounts.placements import placement_of, record_placements
