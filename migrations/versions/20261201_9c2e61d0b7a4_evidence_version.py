@@ -68,8 +68,6 @@ def upgrade():
 
 
 def downgrade():
-    # IF EXISTS throughout: a database upgraded by this revision's first draft (a users column,
-    # before the table) downgrades cleanly too.
     postgres = op.get_bind().dialect.name == "postgresql"
     for table in OWNER:
         if postgres:
@@ -80,9 +78,6 @@ def downgrade():
     if postgres:
         op.execute("DROP TRIGGER IF EXISTS users_start_evidence_version ON users")
         op.execute("DROP FUNCTION IF EXISTS postready_start_evidence_version()")
-        op.execute("ALTER TABLE users DROP COLUMN IF EXISTS evidence_version")
     else:
         op.execute("DROP TRIGGER IF EXISTS users_start_evidence_version")
-        if "evidence_version" in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("users")}:
-            op.drop_column("users", "evidence_version")
-    op.execute("DROP TABLE IF EXISTS evidence_versions")
+    op.drop_table("evidence_versions")
