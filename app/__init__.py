@@ -7,8 +7,10 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 
 from app import config
+from app.certificates import links as certificate_links
 from app.database import set_write_intent
 from app.extensions import csrf, db, limiter, login_manager
+from app.session_cookie import SessionInterface
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -33,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             "pool_pre_ping": not uri.startswith("sqlite"),
         }
     _check_secret_key(app)
+    app.session_interface = SessionInterface(cookieless_paths=(certificate_links.PATH,))
     if app.config["CERTIFICATE_PDFS"] not in config.CERTIFICATE_PDF_MODES:
         raise ConfigurationError(f"CERTIFICATE_PDFS must be one of {', '.join(config.CERTIFICATE_PDF_MODES)}; "
                                  f"it is {app.config['CERTIFICATE_PDFS']!r}.")
@@ -124,7 +127,9 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing for CSRF to forge
 
 
-PASSWORD_CHANGE_EXEMPT = {"accounts.change_password", "accounts.logout", "static"}
+# The password change, signing out, static files, and the holder's certificate link (which checks
+# its holder's sign-in itself and never loads the signed-in user).
+PASSWORD_CHANGE_EXEMPT = {"accounts.change_password", "accounts.logout", "static", "certificates.download_by_link"}
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -140,13 +145,9 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def require_password_change():
-        if request.blueprint == "api":
-            return None  # the API never looks at cookie sessions
-        if (
-            current_user.is_authenticated
-            and current_user.must_change_password
-            and request.endpoint not in PASSWORD_CHANGE_EXEMPT
-        ):
+        if request.blueprint == "api" or request.endpoint in PASSWORD_CHANGE_EXEMPT:
+            return None  # the API never looks at cookie sessions; the rest need no user loaded
+        if current_user.is_authenticated and current_user.must_change_password:
             return redirect(url_for("accounts.change_password"))
         return None
 

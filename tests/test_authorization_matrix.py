@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.services import deactivate_person
 from app.api.services import create_token, revoke_token
+from app.certificates import links
 from app.certificates.models import Certificate
 from app.database import utcnow
 from app.extensions import db
@@ -46,6 +47,9 @@ MATRIX = {
     "api_tokens.tokens": ("GET", "/api-tokens", ADMIN_ONLY),
     "certificates.detail": ("GET", "/certificates/{cert}", ELIS_RECORD),
     "certificates.download": ("GET", "/certificates/{cert}/pdf", ELIS_RECORD),
+    # Eli's own download link: whoever holds it gets the file while Eli stays signed in
+    # (tests/test_certificate_links.py: expiry, sign-out, forgery).
+    "certificates.download_by_link": ("GET", "/certificates/{cert}/pdf/{link}", PUBLIC),
     "certificates.public_key_jwk": ("GET", "/certificates/public-key.json", PUBLIC),
     "certificates.public_key_pem": ("GET", "/certificates/public-key.pem", PUBLIC),
     "certificates.revoke": ("POST", "/certificates/{cert}/revoke", {**ADMIN_ONLY, "admin": 400}),
@@ -99,7 +103,9 @@ def world(app, course, people):
         clients[name] = c
     deactivate_person(people.admin, gone, utcnow())  # signed in a moment ago, deactivated now
     db.session.commit()
-    ids = {"eli": people.employee.id, "eli_email": people.employee.email, "cert": certificate.id,
+    db.session.refresh(people.employee)
+    link = links.make_token(app.secret_key, certificate.id, people.employee.id, people.employee.session_token)
+    ids = {"link": link, "eli": people.employee.id, "eli_email": people.employee.email, "cert": certificate.id,
            "code": certificate.code, "attempt": attempt.id, "suspension": suspension.id, "token": token.id}
     headers = {"token": {"Authorization": f"Bearer {secret}"}, "revoked": {"Authorization": f"Bearer {revoked_secret}"}}
     return clients, ids, headers

@@ -95,3 +95,25 @@ def test_naive_timestamps_are_refused(app, people):
         db.session.flush()
     db.session.rollback()
     assert utcnow().tzinfo is not None
+
+
+def test_one_row_read_gives_what_the_orm_would_and_leaves_the_pool_clean(app, people):
+    from sqlalchemy import bindparam
+
+    from app.accounts.models import User
+    from app.database import OneRowRead
+
+    read = OneRowRead(select(User.id, User.email, User.created_at, User.active)
+                      .where(User.email == bindparam("email"), User.active == bindparam("active")))
+    expected = (people.employee.id, people.employee.email, people.employee.created_at, True)
+    db.session.commit()
+    borrowed = db.engine.pool.checkedout()
+    row = read.first(db.engine, {"email": expected[1], "active": True})
+    assert row == expected
+    assert row[2].utcoffset().total_seconds() == 0  # the column type's result processing ran: aware UTC
+    assert read.first(db.engine, {"email": "nobody@example.org", "active": True}) is None
+    assert read.first(db.engine, {"email": expected[1], "active": False}) is None
+    # Every connection it borrowed is back in the pool, with no transaction left open.
+    assert db.engine.pool.checkedout() == borrowed
+    people.employee.full_name = "Eli Renamed"
+    db.session.commit()  # a write right after: nothing of the read holds a lock

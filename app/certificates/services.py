@@ -10,12 +10,12 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.certificates import rules
+from app.certificates import links, rules
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
 from app.certificates.signing import SigningKey, canonical_json, load_or_create_key
 from app.courses.models import CourseVersion, Module, ModuleCompletion
 from app.courses.services import current_version_ids
-from app.database import add_once, column_rows, insert_ignoring_conflicts, insert_once
+from app.database import OneRowRead, add_once, column_rows, insert_ignoring_conflicts, insert_once
 from app.extensions import db
 from app.permissions import can_revoke_certificates
 
@@ -312,6 +312,33 @@ def stored_pdf(certificate_id: int):
     """(holder id, certification slug, issued at, PDF bytes or None, SHA-256 or None) of one
     certificate, in one statement; None if there is no such certificate. A download needs no more."""
     return column_rows(db.session, _STORED_PDF, {"certificate_id": certificate_id}).first()
+
+
+_STORED_PDF_WITH_HOLDER_SIGN_IN = OneRowRead(
+    _STORED_PDF.add_columns(User.session_token, User.active).join(User, User.id == Certificate.user_id)
+    .where(Certificate.user_id == bindparam("holder_id"))
+)
+
+
+def download_link_url_token(holder: User, certificate: Certificate) -> str:
+    """The token of the holder's own download link (app.certificates.links)."""
+    return links.make_token(current_app.secret_key, certificate.id, holder.id, holder.session_token)
+
+
+def stored_pdf_by_link(certificate_id: int, token: str):
+    """What `stored_pdf` gives, if the link is good and its holder still signed in, and the PDF
+    is stored; else None (the signed-in route then decides). One statement, no session lookup."""
+    link = links.read_token(current_app.secret_key, token, certificate_id)
+    if link is None:
+        return None
+    row = _STORED_PDF_WITH_HOLDER_SIGN_IN.first(db.engine, {"certificate_id": certificate_id,
+                                                           "holder_id": link.holder_id})
+    if row is None:
+        return None
+    *stored, session_token, active = row
+    if stored[3] is None or not link.holder_still_signed_in(session_token, active):
+        return None
+    return stored
 
 
 def certificate_by_code(code: str) -> Certificate | None:

@@ -9,8 +9,8 @@ from app.certificates.forms import RevokeForm
 from app.certificates.models import Certificate, CertificatePdf
 from app.certificates.renderer import RendererTally, render_batch
 from app.certificates.services import (
-    CertificateError, certificate_by_code, render_missing_pdfs, revoke_certificate, signing_key, store_pdfs, stored_pdf,
-    verify,
+    CertificateError, certificate_by_code, download_link_url_token, render_missing_pdfs, revoke_certificate, signing_key,
+    store_pdfs, stored_pdf, stored_pdf_by_link, verify,
 )
 from app.certificates.rules import download_is_audited
 from app.certificates.signing import b64url
@@ -93,7 +93,12 @@ def _viewable(certificate_id: int) -> Certificate:
 @login_required
 def detail(certificate_id: int):
     certificate = _viewable(certificate_id)
-    return render_template("certificates/detail.html", certificate=certificate,
+    if certificate.user_id == current_user.id:  # the holder's own: a link that needs no session lookup
+        download_url = url_for(".download_by_link", certificate_id=certificate.id,
+                               token=download_link_url_token(current_user, certificate))
+    else:  # anyone else's download is audited, so it goes through the signed-in route
+        download_url = url_for(".download", certificate_id=certificate.id)
+    return render_template("certificates/detail.html", certificate=certificate, download_url=download_url,
                            result=verify(certificate, utcnow()), form=RevokeForm())
 
 
@@ -106,7 +111,6 @@ def download(certificate_id: int):
     ensure_or_404(found is not None
                   and can_view_certificate_held_by(current_user, db.session.get(User, found.user_id)))
     holder_id, slug, issued_at, content, sha256 = found
-    filename = f"postready-certificate-{slug}-{issued_at:%Y-%m-%d}.pdf"
     audited = download_is_audited(current_user.id, holder_id)
     wrote = content is None or audited
     if content is None:  # the process that issued it stopped before storing its PDF: render it now, once
@@ -121,7 +125,23 @@ def download(certificate_id: int):
                details={"export": "certificate-pdf"})
     if wrote:
         db.session.commit()  # a pure read (the holder's own, stored PDF) has nothing to commit
+    return _pdf_response(slug, issued_at, content, sha256)
+
+
+@bp.get("/certificates/<int:certificate_id>/pdf/<token>")
+def download_by_link(certificate_id: int, token: str):
+    """The holder's own stored PDF by the link on their certificate page (app.certificates.links):
+    one statement, no session lookup, nothing written."""
+    found = stored_pdf_by_link(certificate_id, token)
+    if found is None:  # expired, forged, signed out since, or not stored yet: the signed-in route decides
+        return redirect(url_for(".download", certificate_id=certificate_id))
+    _holder_id, slug, issued_at, content, sha256 = found
+    return _pdf_response(slug, issued_at, content, sha256)
+
+
+def _pdf_response(slug: str, issued_at, content: bytes, sha256: str) -> Response:
     response = Response(content, mimetype="application/pdf")
+    filename = f"postready-certificate-{slug}-{issued_at:%Y-%m-%d}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, max-age=0"
     response.headers["ETag"] = f'"{sha256}"'
