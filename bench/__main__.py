@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import argparse
 import functools
+import html
 import json
 import os
+import re
 import secrets
 import shlex
 import signal
@@ -29,6 +31,8 @@ from bench.report import write_report
 from bench.server import REPO, Gunicorn, Renderer
 from bench.sessions import USER_AGENT, headers, login_many
 
+# The download link on a holder's certificate page (app/certificates/templates/certificates/detail.html).
+DOWNLOAD_LINK = re.compile(r'href="(/certificates/\d+/pdf/[^"]+)"')
 PLATFORMS = ["facebook", "instagram", "linkedin", "youtube", "tiktok"]
 # Refresher week, per 20 submissions: 6 earn a certificate (30%), 3 fail (15%), 11 pass a module; interleaved.
 MIX = ["cert", "nocert", "nocert", "cert", "nocert", "fail", "cert", "nocert", "nocert", "nocert",
@@ -434,18 +438,37 @@ class Bench:
         log("certificate PDF download vs bare JSON floor")
         holders = self.seed.pdf_holders[: (10 if self.args.smoke else 400)]
         self.ensure_sessions([e for e, _ in holders])
+        floor_reqs = [Request("GET", "/floor/json", headers={"User-Agent": USER_AGENT})]
+        # Each holder's link as their certificate page gives it, sent with their cookie, as a browser would.
+        links = [Request("GET", self.download_link(e, cid), headers=headers(self.sessions[e][0])) for e, cid in holders]
+        routes = [Request("GET", f"/certificates/{cid}/pdf", headers=headers(self.sessions[e][0])) for e, cid in holders]
+        for req in (links[0], routes[0]):
+            self.check(self.app, req, 200, "application/pdf")
         w = Workload("download", "Certificate PDF download by its holder (stored bytes)",
                      "bare JSON endpoint (`GET /floor/json`)", "≥ 0.5 × floor req/s", "throughput", 0.5)
-        reqs = [Request("GET", f"/certificates/{cid}/pdf", headers=headers(self.sessions[e][0])) for e, cid in holders]
-        floor_reqs = [Request("GET", "/floor/json", headers={"User-Agent": USER_AGENT})]
-        self.check(self.app, reqs[0], 200, "application/pdf")
+        signed_in = Workload("download-signed-in", "Certificate PDF download through the signed-in route",
+                             "bare JSON endpoint (`GET /floor/json`), the same run as above",
+                             "(reference: the route a manager's audited download takes)", "throughput", None)
         for c in self.args.connections:
             floor = self.wrk(self.floors, floor_reqs, c, "floor-json")
-            app = self.wrk(self.app, reqs, c, "certificate-download")
-            w.add("GET /certificates/<id>/pdf", c, app, floor)
-        w.notes.append(f"{len(holders)} holders, each downloading their own certificate; "
+            w.add("GET /certificates/<id>/pdf/<link>", c, self.wrk(self.app, links, c, "certificate-download"), floor)
+            signed_in.add("GET /certificates/<id>/pdf", c,
+                          self.wrk(self.app, routes, c, "certificate-download-signed-in"), floor)
+        w.notes.append(f"{len(holders)} holders, each downloading their own certificate by the link on its page "
+                       f"(`app/certificates/links.py`: signed, an hour long, bound to the holder's sign-in); "
                        f"stored PDF {self.seed.pdf_bytes:,} bytes.")
-        self.workloads.append(w)
+        signed_in.notes.append("The same holders by `GET /certificates/<id>/pdf`: the session's user is loaded, "
+                               "then the PDF; by the holder it writes nothing, by anyone else it also records "
+                               "an audit event (not measured here).")
+        self.workloads += [w, signed_in]
+
+    def download_link(self, email: str, certificate_id: int) -> str:
+        page = requests.get(f"{self.app.base_url}/certificates/{certificate_id}",
+                            headers=headers(self.sessions[email][0]), allow_redirects=False, timeout=60)
+        found = DOWNLOAD_LINK.search(page.text)
+        if page.status_code != 200 or not found:
+            raise RuntimeError(f"GET /certificates/{certificate_id}: HTTP {page.status_code}, no download link")
+        return html.unescape(found.group(1))
 
     # 4 and 6. export, and rights while an export runs
     def export(self) -> None:
