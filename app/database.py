@@ -250,6 +250,7 @@ class OneRowRead:
     that SQLite answers in 0.01 ms (docs/benchmarks.md §16); a single SELECT needs none of them,
     since one statement reads one consistent snapshot on its own. The statement is compiled once
     per dialect, and each column still goes through its type's result processing (UTC times).
+    Parameters reach the driver as given, without bind processing: pass plain ids and strings.
     """
 
     def __init__(self, statement):

@@ -1,4 +1,4 @@
-"""The signed cookie session, less two costs on every request (docs/benchmarks.md §16).
+"""The signed cookie session, less three costs on the hot paths (docs/benchmarks.md §16).
 
 * Flask builds the cookie's signing serializer anew on each request (probing it with a JSON
   round trip): here it is built once per secret key.
