@@ -272,13 +272,22 @@ class OneRowRead:
         values = sql.construct_params(params)
         arguments = tuple(values[name] for name in order) if order is not None else values
         connection = engine.raw_connection()
+        driver = connection.driver_connection
+        # PostgreSQL: autocommit for the one statement, as SQLAlchemy's own pre-ping does, so there
+        # is no BEGIN and no ROLLBACK, each a round trip to the server. (SQLite's connections
+        # already leave BEGIN to the engine's hook, which this path does not run.)
+        flip = engine.dialect.name == "postgresql" and not driver.autocommit
         try:
+            if flip:
+                driver.autocommit = True
             cursor = connection.cursor()
             cursor.execute(string, arguments)
             row = cursor.fetchone()
             cursor.close()
         finally:
-            connection.close()  # back to the pool, which ends the read (rollback on return)
+            if flip and not driver.closed:
+                driver.autocommit = False
+            connection.close()  # back to the pool (whose rollback on return finds nothing to end)
         if row is None:
             return None
         return tuple(value if process is None else process(value) for value, process in zip(row, processors))

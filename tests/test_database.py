@@ -115,5 +115,11 @@ def test_one_row_read_gives_what_the_orm_would_and_leaves_the_pool_clean(app, pe
     assert read.first(db.engine, {"email": expected[1], "active": False}) is None
     # Every connection it borrowed is back in the pool, with no transaction left open.
     assert db.engine.pool.checkedout() == borrowed
+    if ON_POSTGRES:  # it reads in autocommit, and gives the connection back as it found it
+        pooled = db.engine.raw_connection()
+        try:
+            assert pooled.driver_connection.autocommit is False
+        finally:
+            pooled.close()
     people.employee.full_name = "Eli Renamed"
     db.session.commit()  # a write right after: nothing of the read holds a lock
