@@ -125,7 +125,9 @@ def test_a_forged_altered_or_moved_link_gets_nothing(app, course, people):
     other = core_certificate(people.other_employee)
     token = url.rsplit("/", 1)[1]
     client = app.test_client()
-    for bad in (f"/certificates/{certificate.id}/pdf/{token[:-2]}xx",  # signature altered
+    body, signature = token.rsplit(".", 1)  # change the signature's first character: six bits that count
+    altered = f"{body}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
+    for bad in (f"/certificates/{certificate.id}/pdf/{altered}",  # signature altered
                 f"/certificates/{other.id}/pdf/{token}",  # Eli's link pointed at someone else's certificate
                 f"/certificates/{certificate.id}/pdf/" + links.make_token("another-key", certificate.id,
                                                                           people.employee.id, "x" * 43)):
