@@ -336,7 +336,8 @@ def stored_pdf_by_link(certificate_id: int, token: str):
     if row is None:
         return None
     *stored, session_token, active = row
-    if stored[3] is None or not link.holder_still_signed_in(session_token, active):
+    content = stored[3]
+    if content is None or not link.holder_still_signed_in(session_token, active):
         return None
     return stored
 

@@ -93,11 +93,11 @@ def _viewable(certificate_id: int) -> Certificate:
 @login_required
 def detail(certificate_id: int):
     certificate = _viewable(certificate_id)
-    if certificate.user_id == current_user.id:  # the holder's own: a link that needs no session lookup
+    if download_is_audited(current_user.id, certificate.user_id):  # anyone else's: the signed-in route
+        download_url = url_for(".download", certificate_id=certificate.id)
+    else:  # the holder's own: a link that needs no session lookup
         download_url = url_for(".download_by_link", certificate_id=certificate.id,
                                token=download_link_url_token(current_user, certificate))
-    else:  # anyone else's download is audited, so it goes through the signed-in route
-        download_url = url_for(".download", certificate_id=certificate.id)
     return render_template("certificates/detail.html", certificate=certificate, download_url=download_url,
                            result=verify(certificate, utcnow()), form=RevokeForm())
 
