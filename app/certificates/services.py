@@ -18,6 +18,7 @@ from app.courses.services import current_version_ids
 from app.database import OneRowRead, add_once, column_rows, insert_ignoring_conflicts, insert_once
 from app.extensions import db
 from app.permissions import can_revoke_certificates
+from app.reports.models import EvidenceVersion
 
 CODE_BYTES = 20  # 160 random bits
 PAYLOAD_VERSION = 1
@@ -123,18 +124,72 @@ def issuing_version(version_id: int) -> IssuingVersion:
     return found
 
 
-def issue_earned_certificates(user: User, now: datetime, passed_module: str | None = None) -> list[Certificate]:
+@dataclass(frozen=True)
+class IssuingPlan:
+    """The certificates a pass earns, decided before the write lock from one snapshot of the
+    person's records (plan_certificates), and what that snapshot depended on."""
+
+    evidence_version: int  # the person's: every completion, certificate and revocation bumps it
+    newest_version_id: int  # of all course versions: a sync that adds one changes what is current
+    rows: tuple[tuple[CertificationSpec, dict], ...]  # each certificate to insert, signed
+
+
+# One statement, under the write lock: has anything a plan was decided on changed since?
+_PLAN_INPUTS = (select(EvidenceVersion.version, select(func.max(CourseVersion.id)).scalar_subquery())
+                .where(EvidenceVersion.user_id == bindparam("user_id")))
+
+
+def _plan_inputs(user_id: int) -> tuple[int, int] | None:
+    row = column_rows(db.session, _PLAN_INPUTS, {"user_id": user_id}).first()
+    return tuple(row) if row is not None else None
+
+
+def plan_certificates(user: User, now: datetime, passed: CompletedModule, course_id: int) -> IssuingPlan | None:
+    """Decide what passing `passed` (a module of course `course_id`, completed at `now`) earns,
+    without writing: the read half of issuing, done before the write lock so that only the
+    inserts queue. store_submission trusts it only while `plan_still_holds`."""
+    inputs = _plan_inputs(user.id)  # first: anything committed after it shows as a changed version
+    if inputs is None:
+        return None
+    rows = tuple((certification, _certificate_row(user, version, certification, modules, now))
+                 for version, certification, modules in _earned(user, now, passed.slug, (course_id, passed)))
+    return IssuingPlan(inputs[0], inputs[1], rows)
+
+
+def plan_still_holds(user: User, plan: IssuingPlan | None) -> bool:
+    """Under the write lock (SQLite) or the person's row lock (PostgreSQL), before this
+    transaction adds any of the person's records: were the plan's inputs left unchanged?"""
+    return plan is not None and _plan_inputs(user.id) == (plan.evidence_version, plan.newest_version_id)
+
+
+def issue_earned_certificates(user: User, now: datetime, passed_module: str | None = None,
+                              plan: IssuingPlan | None = None) -> list[Certificate]:
     """Issue every certificate the person has just earned. Caller commits.
 
     Certifications are checked in course order, so a platform certificate that
     needs the core one is issued right after it in the same call. With
     `passed_module`, nothing can be newly earned unless a certification that
     contains that module now has every module completed: most passes stop there.
+    With a `plan` that plan_still_holds, its certificates are inserted without reading again.
     """
-    issued: list[Certificate] = []
+    if plan is not None:
+        pairs = plan.rows
+    else:
+        pairs = tuple((certification, _certificate_row(user, version, certification, modules, now))
+                      for version, certification, modules in _earned(user, now, passed_module))
+    issued = [_insert_certificate(user, certification, row, now) for certification, row in pairs]
+    return [certificate for certificate in issued if certificate is not None]
+
+
+def _earned(user: User, now: datetime, passed_module: str | None,
+            passing: tuple[int, CompletedModule] | None = None):
+    """(version, certification, modules) for each certification now earned, in course order.
+    `passing` counts a completion not stored yet: (its course id, the completion)."""
     held: list[rules.HeldCertificate] | None = None
     for version in sorted(map(issuing_version, current_version_ids()), key=lambda v: v.title):
         completions = _latest_completions(user, version.course_id)
+        if passing is not None and passing[0] == version.course_id:
+            completions[passing[1].slug] = passing[1]  # the newest: completed now
         if passed_module is not None and not any(
             passed_module in c.rule.module_slugs and all(m in completions for m in c.rule.module_slugs)
             for c in version.certifications
@@ -149,19 +204,18 @@ def issue_earned_certificates(user: User, now: datetime, passed_module: str | No
             )
             if not decision.earned:
                 continue
-            certificate = _issue(user, version, certification, [completions[m] for m in rule.module_slugs], now)
-            if certificate is not None:
-                issued.append(certificate)
-                held.append(rules.HeldCertificate(certificate.certification_slug, now, certificate.expires_at))
-    return issued
+            yield version, certification, [completions[m] for m in rule.module_slugs]
+            # Held from now on: a platform certificate that needs this one is decided next.
+            held.append(rules.HeldCertificate(certification.slug, now, rules.expiry(now, version.validity_days)))
 
 
 _LAST_CYCLE = (select(func.max(Certificate.cycle))
                .where(Certificate.user_id == bindparam("user_id"), Certificate.certification_slug == bindparam("slug")))
 
 
-def _issue(user: User, version: IssuingVersion, certification: CertificationSpec,
-           modules: list[CompletedModule], now: datetime) -> Certificate | None:
+def _certificate_row(user: User, version: IssuingVersion, certification: CertificationSpec,
+                     modules: list[CompletedModule], now: datetime) -> dict:
+    """The certificate's row, its payload signed: everything but the insert."""
     cycle = 1 + (column_rows(db.session, _LAST_CYCLE, {"user_id": user.id, "slug": certification.slug}).scalar()
                  or 0)
     key = signing_key()
@@ -186,12 +240,15 @@ def _issue(user: User, version: IssuingVersion, certification: CertificationSpec
         "expires_at": expires_at.isoformat(),
         "key_id": key.key_id,
     })
-    row = dict(
+    return dict(
         code=code, user_id=user.id, certification_id=certification.id,
         certification_slug=certification.slug, course_version_id=version.id, cycle=cycle,
         holder_name=user.full_name, modules=module_list, issued_at=now, expires_at=expires_at,
         payload=payload, signature=key.sign(payload), key_id=key.key_id,
     )
+
+
+def _insert_certificate(user: User, certification: CertificationSpec, row: dict, now: datetime) -> Certificate | None:
     # The unique (person, certification, cycle) key settles a race between two
     # requests that both earned the same certificate: the second one backs off.
     new_id = insert_once(db.session, Certificate, row, ["user_id", "certification_slug", "cycle"])
@@ -199,7 +256,7 @@ def _issue(user: User, version: IssuingVersion, certification: CertificationSpec
         return None
     certificate = Certificate(id=new_id, **row)  # what was stored, for the caller (not in the session)
     record("certificate.issued", actor=user, subject_type="certificate", subject_id=certificate.id, at=now,
-           details={"certification": certification.slug, "cycle": cycle, "code": code})
+           details={"certification": certification.slug, "cycle": row["cycle"], "code": row["code"]})
     return certificate
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.certificates.services import issue_earned_certificates
+from app.certificates.services import (CompletedModule, IssuingPlan, issue_earned_certificates, plan_certificates,
+                                       plan_still_holds)
 from app.courses.models import CourseVersion, Module, ModuleCompletion, Question, QuestionOption
 from app.courses.services import viewed_lesson_ids
 from app.database import column_rows, insert_ignoring_conflicts
@@ -111,7 +112,10 @@ class ModuleKey:
     """What grading a module's quiz needs: its answer key, pass mark and identity."""
 
     slug: str
+    title: str
     course_version_id: int
+    course_id: int
+    version_label: str
     pass_mark: int
     questions: dict[int, rules.QuestionKey]
 
@@ -122,8 +126,9 @@ def module_key(module_id: int) -> ModuleKey:
     cache = current_app.extensions.setdefault("postready.module_keys", {})
     key = cache.get(module_id)
     if key is None:
-        slug, version_id, pass_mark = db.session.execute(
-            select(Module.slug, Module.course_version_id, CourseVersion.pass_mark)
+        slug, title, version_id, course_id, label, pass_mark = db.session.execute(
+            select(Module.slug, Module.title, Module.course_version_id, CourseVersion.course_id,
+                   CourseVersion.version_label, CourseVersion.pass_mark)
             .join(CourseVersion, Module.course_version_id == CourseVersion.id).where(Module.id == module_id)
         ).one()
         options: dict[int, list[tuple[int, bool]]] = {}
@@ -132,7 +137,7 @@ def module_key(module_id: int) -> ModuleKey:
             .join(Question, QuestionOption.question_id == Question.id).where(Question.module_id == module_id)
         ):
             options.setdefault(question_id, []).append((option_id, correct))
-        key = ModuleKey(slug, version_id, pass_mark, {
+        key = ModuleKey(slug, title, version_id, course_id, label, pass_mark, {
             q: rules.QuestionKey(q, frozenset(o for o, _ in opts), frozenset(o for o, ok in opts if ok))
             for q, opts in options.items()
         })
@@ -161,14 +166,17 @@ class GradedAttempt:
     chosen: dict[int, frozenset[int]]
     result: rules.GradeResult
     attempt_question_ids: dict[int, int]  # question id -> attempt_questions.id
+    submitted_at: datetime
+    certificates: IssuingPlan | None  # what a pass earns, if store_submission finds it still holds
 
 
-def grade_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]]) -> GradedAttempt:
-    """Check that the person may submit this attempt and grade it; nothing is written.
+def grade_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]], now: datetime) -> GradedAttempt:
+    """Check that the person may submit this attempt at `now` and grade it; nothing is written.
 
     Raises QuizError (or rules.InvalidAnswers) when the submission is refused. Everything read
     here is immutable (the drawn questions, the answer key) except "not yet submitted", which
-    store_submission's unique constraint decides again under the write lock.
+    store_submission's unique constraint decides again under the write lock, and what a pass
+    earns, which it trusts only while the person's records are unchanged.
     """
     if attempt.user_id != user.id:
         raise NotYourAttempt("This attempt belongs to someone else.")
@@ -178,17 +186,19 @@ def grade_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]]
     drawn = drawn_questions(attempt.id)
     keys = [module.questions[question_id] for question_id, _ in drawn]
     chosen = rules.validate_answers(keys, answers)
+    result = rules.grade(keys, chosen, module.pass_mark)
+    passing = CompletedModule(module.slug, module.title, now, module.version_label)
     return GradedAttempt(
         attempt_id=attempt.id, user_id=user.id, module_id=attempt.module_id, module=module, chosen=chosen,
-        result=rules.grade(keys, chosen, module.pass_mark),
-        attempt_question_ids=dict(drawn),
+        result=result, attempt_question_ids=dict(drawn), submitted_at=now,
+        certificates=plan_certificates(user, now, passing, module.course_id) if result.passed else None,
     )
 
 
 _ANSWERS, _COMPLETION = insert(Answer.__table__), insert(ModuleCompletion.__table__)  # built once
 
 
-def store_submission(user, graded: GradedAttempt, now: datetime) -> Submission:
+def store_submission(user, graded: GradedAttempt) -> Submission:
     """Store a graded submission with its answers, and the completion if passed. Caller commits.
 
     Certificates the pass earned are issued too, and listed in `submission.issued_certificates`
@@ -196,7 +206,11 @@ def store_submission(user, graded: GradedAttempt, now: datetime) -> Submission:
     AlreadySubmitted, and stores nothing, if the attempt was submitted meanwhile.
     """
     lock_person(user.id)
-    result, module = graded.result, graded.module
+    result, module, now = graded.result, graded.module, graded.submitted_at
+    # Asked before this transaction adds a completion (which changes the person's records): if
+    # nothing changed since grading, what the pass earns was decided then, and only the inserts
+    # hold the lock. Otherwise (a second tab's pass, a revocation) it is decided again, here.
+    plan = graded.certificates if result.passed and plan_still_holds(user, graded.certificates) else None
     row = dict(attempt_id=graded.attempt_id, submitted_at=now, correct_count=result.correct_count,
                question_count=result.question_count, score_percent=result.score_percent,
                pass_mark=result.pass_mark, passed=result.passed)
@@ -220,7 +234,7 @@ def store_submission(user, graded: GradedAttempt, now: datetime) -> Submission:
             user_id=user.id, module_id=graded.module_id, course_version_id=module.course_version_id,
             attempt_id=graded.attempt_id, completed_at=now,
         ))
-        submission.issued_certificates = issue_earned_certificates(user, now, passed_module=module.slug)
+        submission.issued_certificates = issue_earned_certificates(user, now, passed_module=module.slug, plan=plan)
     db.session.flush()
     return submission
 
@@ -231,9 +245,9 @@ def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]
     `answers` maps question id to chosen option ids. Raises QuizError (or
     rules.InvalidAnswers) and stores nothing when the submission is refused.
     """
-    graded = grade_attempt(user, attempt, answers)
+    graded = grade_attempt(user, attempt, answers, now)
     try:
-        return store_submission(user, graded, now)
+        return store_submission(user, graded)
     except AlreadySubmitted:
         db.session.expire(attempt)
         raise

@@ -74,24 +74,23 @@ def attempt(attempt_id: int):
             return render_template("quizzes/result.html", attempt=attempt), 409
         return render_template("quizzes/result.html", attempt=attempt)
     ensure_or_404(can_take_attempt(current_user, attempt))
-    form = ConfirmForm()
     chosen: dict[int, list[int]] = {}
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
+        # The CSRF token was checked before the view ran (CSRFProtect guards every form POST);
+        # the page's ConfirmForm is built only to render it, not to check it a second time.
         try:
             chosen = parse_answers(request.form)
-            graded = grade_attempt(current_user, attempt, chosen)
-            start_writing(db.session)  # graded without the write lock; only storing it queues
-            submission = store_submission(current_user, graded, utcnow())
+            graded = grade_attempt(current_user, attempt, chosen, utcnow())
+            start_writing(db.session)  # graded (and its certificates decided) without the write lock
+            submission = store_submission(current_user, graded)
         except (QuizError, InvalidAnswers) as exc:
             db.session.rollback()
             flash(str(exc), "error")
             status = 409 if isinstance(exc, QuizError) else 400
-            return render_template("quizzes/attempt.html", attempt=attempt, form=form, chosen=chosen), status
+            return render_template("quizzes/attempt.html", attempt=attempt, form=ConfirmForm(), chosen=chosen), status
         attempt_id, issued = attempt.id, [c.id for c in submission.issued_certificates]
         db.session.commit()
         if issued and current_app.config["CERTIFICATE_PDFS"] == "at-issue":
             store_new_pdfs(issued)  # the certificate is committed; now its PDF, with no lock held
         return redirect(url_for("quizzes.attempt", attempt_id=attempt_id, _anchor="result"))
-    return render_template("quizzes/attempt.html", attempt=attempt, form=form, chosen=chosen)
+    return render_template("quizzes/attempt.html", attempt=attempt, form=ConfirmForm(), chosen=chosen)
