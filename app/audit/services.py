@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS, ChainCheck, EventFields, canonical, check_chain, event_hash
 from app.audit.models import AuditEvent
-from app.database import column_rows, utcnow
+from app.database import PlainStatement, utcnow
 from app.extensions import db
 
 PENDING = "postready.audit_pending"
@@ -30,7 +30,10 @@ def record(action: str, *, actor=None, actor_label: str | None = None, subject_t
     })
 
 
-_HEAD = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)  # the chain's newest hash
+# Built once, run on the driver: both run under the write lock on every audited write.
+_HEAD = PlainStatement(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))  # the newest hash
+_APPEND = PlainStatement(AuditEvent.__table__.insert(), ("occurred_at", "actor_id", "actor_label", "action",
+                                                         "subject_type", "subject_id", "details", "prev_hash", "hash"))
 
 
 @event.listens_for(Session, "before_commit")
@@ -43,7 +46,8 @@ def _append_pending(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
     session.flush()  # the changes first (an event's actor may be a person created in this transaction)
-    prev = column_rows(session, _HEAD).scalar() or GENESIS
+    head = _HEAD.rows(session)
+    prev = head[0][0] if head else GENESIS
     rows = []
     for item in pending:
         fields = EventFields(item["occurred_at"].isoformat(), item["actor_label"], item["action"],
@@ -53,7 +57,7 @@ def _append_pending(session: Session) -> None:
         prev = digest
     # A plain INSERT (executemany): the rows are never read back as objects, so the ORM's unit
     # of work, a tenth of a quiz submission, buys nothing here.
-    session.connection().execute(AuditEvent.__table__.insert(), rows)
+    _APPEND.run_many(session, rows)
 
 
 @event.listens_for(Session, "after_rollback")

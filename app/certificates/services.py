@@ -15,7 +15,7 @@ from app.certificates.models import Certificate, CertificatePdf, CertificateRevo
 from app.certificates.signing import SigningKey, canonical_json, load_or_create_key
 from app.courses.models import CourseVersion, Module, ModuleCompletion
 from app.courses.services import current_version_ids
-from app.database import OneRowRead, add_once, column_rows, insert_ignoring_conflicts, insert_once
+from app.database import OneRowRead, PlainStatement, add_once, column_rows, insert_ignoring_conflicts, insert_once
 from app.extensions import db
 from app.permissions import can_revoke_certificates
 from app.reports.models import EvidenceVersion
@@ -135,13 +135,14 @@ class IssuingPlan:
 
 
 # One statement, under the write lock: has anything a plan was decided on changed since?
-_PLAN_INPUTS = (select(EvidenceVersion.version, select(func.max(CourseVersion.id)).scalar_subquery())
-                .where(EvidenceVersion.user_id == bindparam("user_id")))
+_PLAN_INPUTS = PlainStatement(
+    select(EvidenceVersion.version, select(func.max(CourseVersion.id)).scalar_subquery())
+    .where(EvidenceVersion.user_id == bindparam("user_id")))
 
 
 def _plan_inputs(user_id: int) -> tuple[int, int] | None:
-    row = column_rows(db.session, _PLAN_INPUTS, {"user_id": user_id}).first()
-    return tuple(row) if row is not None else None
+    rows = _PLAN_INPUTS.rows(db.session, {"user_id": user_id})
+    return rows[0] if rows else None
 
 
 def plan_certificates(user: User, now: datetime, passed: CompletedModule, course_id: int) -> IssuingPlan | None:

@@ -30,6 +30,10 @@ class Attempt(db.Model):
     submission: Mapped["Submission | None"] = relationship(back_populates="attempt")
     answers: Mapped[list["Answer"]] = relationship()
 
+    @property
+    def submitted(self) -> bool:
+        return self.submission is not None
+
 
 class AttemptQuestion(db.Model):
     __tablename__ = "attempt_questions"

@@ -14,7 +14,7 @@ from app.certificates.services import (CompletedModule, IssuingPlan, issue_earne
                                        plan_still_holds)
 from app.courses.models import CourseVersion, Module, ModuleCompletion, Question, QuestionOption
 from app.courses.services import viewed_lesson_ids
-from app.database import column_rows, insert_ignoring_conflicts
+from app.database import PlainStatement, column_rows, insert_ignoring_conflicts
 from app.extensions import db
 from app.quizzes import rules
 from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission
@@ -156,6 +156,30 @@ def drawn_questions(attempt_id: int) -> list[tuple[int, int]]:
 
 
 @dataclass(frozen=True)
+class AttemptToSubmit:
+    """What submitting needs of an attempt, read as one plain row: no ORM objects on the path
+    nearly every quiz POST takes (the owner submitting an open attempt)."""
+
+    id: int
+    user_id: int
+    module_id: int
+    submitted: bool
+
+
+_TO_SUBMIT = PlainStatement(
+    select(Attempt.id, Attempt.user_id, Attempt.module_id, Submission.attempt_id)
+    .outerjoin(Submission, Submission.attempt_id == Attempt.id).where(Attempt.id == bindparam("attempt_id")))
+
+
+def attempt_to_submit(attempt_id: int) -> AttemptToSubmit | None:
+    rows = _TO_SUBMIT.rows(db.session, {"attempt_id": attempt_id})
+    if not rows:
+        return None
+    found, user_id, module_id, submission = rows[0]
+    return AttemptToSubmit(found, user_id, module_id, submission is not None)
+
+
+@dataclass(frozen=True)
 class GradedAttempt:
     """A checked and graded submission, not yet stored: the read half of submitting."""
 
@@ -170,7 +194,8 @@ class GradedAttempt:
     certificates: IssuingPlan | None  # what a pass earns, if store_submission finds it still holds
 
 
-def grade_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]], now: datetime) -> GradedAttempt:
+def grade_attempt(user, attempt: Attempt | AttemptToSubmit, answers: Mapping[int, Collection[int]],
+                  now: datetime) -> GradedAttempt:
     """Check that the person may submit this attempt at `now` and grade it; nothing is written.
 
     Raises QuizError (or rules.InvalidAnswers) when the submission is refused. Everything read
@@ -180,7 +205,7 @@ def grade_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]]
     """
     if attempt.user_id != user.id:
         raise NotYourAttempt("This attempt belongs to someone else.")
-    if attempt.submission is not None:
+    if attempt.submitted:
         raise AlreadySubmitted()
     module = module_key(attempt.module_id)
     drawn = drawn_questions(attempt.id)
@@ -195,7 +220,10 @@ def grade_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]]
     )
 
 
-_ANSWERS, _COMPLETION = insert(Answer.__table__), insert(ModuleCompletion.__table__)  # built once
+# Built once, run on the driver (under the write lock, SQLAlchemy's execution cost more than SQLite's).
+_ANSWERS = PlainStatement(insert(Answer.__table__), ("attempt_id", "attempt_question_id", "option_id"))
+_COMPLETION = PlainStatement(insert(ModuleCompletion.__table__),
+                             ("user_id", "module_id", "course_version_id", "attempt_id", "completed_at"))
 
 
 def store_submission(user, graded: GradedAttempt) -> Submission:
@@ -221,8 +249,7 @@ def store_submission(user, graded: GradedAttempt) -> Submission:
     if not insert_ignoring_conflicts(db.session, Submission, [row], ["attempt_id"]):
         raise AlreadySubmitted()
     submission = Submission(**row)  # what was stored, for the caller (not added to the session)
-    connection = db.session.connection()  # plain statements on it: no ORM session machinery either
-    connection.execute(_ANSWERS, [  # one multi-row statement, not one INSERT per answer
+    _ANSWERS.run_many(db.session, [  # one executemany, not a statement per answer
         {"attempt_id": graded.attempt_id, "attempt_question_id": graded.attempt_question_ids[question_id],
          "option_id": option_id}
         for question_id, option_ids in graded.chosen.items() for option_id in sorted(option_ids)
@@ -230,7 +257,7 @@ def store_submission(user, graded: GradedAttempt) -> Submission:
     record("attempt.submitted", actor=user, subject_type="attempt", subject_id=graded.attempt_id, at=now,
            details={"module": module.slug, "score": result.score_percent, "passed": result.passed})
     if result.passed:
-        connection.execute(_COMPLETION, dict(
+        _COMPLETION.rows(db.session, dict(
             user_id=user.id, module_id=graded.module_id, course_version_id=module.course_version_id,
             attempt_id=graded.attempt_id, completed_at=now,
         ))

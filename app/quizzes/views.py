@@ -13,7 +13,8 @@ from app.extensions import db
 from app.permissions import can_take_attempt, can_view_attempt
 from app.quizzes.models import Attempt, AttemptQuestion
 from app.quizzes.rules import InvalidAnswers
-from app.quizzes.services import QuizError, grade_attempt, start_attempt, store_submission
+from app.quizzes.services import (AttemptToSubmit, QuizError, attempt_to_submit, grade_attempt, start_attempt,
+                                  store_submission)
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
 
@@ -67,6 +68,12 @@ def parse_answers(form) -> dict[int, list[int]]:
 @reads_first
 @login_required
 def attempt(attempt_id: int):
+    if request.method == "POST":
+        # The owner submitting an open attempt (nearly every POST) needs one plain row; anything
+        # else (a second submission, someone else's attempt) takes the page's path below.
+        found = attempt_to_submit(attempt_id)
+        if found is not None and not found.submitted and can_take_attempt(current_user, found):
+            return _submit(found)
     attempt = _load_attempt(attempt_id, for_page=request.method != "POST")
     if attempt.submission is not None:
         if request.method == "POST":
@@ -74,23 +81,28 @@ def attempt(attempt_id: int):
             return render_template("quizzes/result.html", attempt=attempt), 409
         return render_template("quizzes/result.html", attempt=attempt)
     ensure_or_404(can_take_attempt(current_user, attempt))
+    if request.method == "POST":  # only if the row above and this load disagree (a concurrent change)
+        return _submit(attempt)
+    return render_template("quizzes/attempt.html", attempt=attempt, form=ConfirmForm(), chosen={})
+
+
+def _submit(attempt: Attempt | AttemptToSubmit):
+    # The CSRF token was checked before the view ran (CSRFProtect guards every form POST); the
+    # page's ConfirmForm is built only to render it, not to check it a second time.
     chosen: dict[int, list[int]] = {}
-    if request.method == "POST":
-        # The CSRF token was checked before the view ran (CSRFProtect guards every form POST);
-        # the page's ConfirmForm is built only to render it, not to check it a second time.
-        try:
-            chosen = parse_answers(request.form)
-            graded = grade_attempt(current_user, attempt, chosen, utcnow())
-            start_writing(db.session)  # graded (and its certificates decided) without the write lock
-            submission = store_submission(current_user, graded)
-        except (QuizError, InvalidAnswers) as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            status = 409 if isinstance(exc, QuizError) else 400
-            return render_template("quizzes/attempt.html", attempt=attempt, form=ConfirmForm(), chosen=chosen), status
-        attempt_id, issued = attempt.id, [c.id for c in submission.issued_certificates]
-        db.session.commit()
-        if issued and current_app.config["CERTIFICATE_PDFS"] == "at-issue":
-            store_new_pdfs(issued)  # the certificate is committed; now its PDF, with no lock held
-        return redirect(url_for("quizzes.attempt", attempt_id=attempt_id, _anchor="result"))
-    return render_template("quizzes/attempt.html", attempt=attempt, form=ConfirmForm(), chosen=chosen)
+    try:
+        chosen = parse_answers(request.form)
+        graded = grade_attempt(current_user, attempt, chosen, utcnow())
+        start_writing(db.session)  # graded (and its certificates decided) without the write lock
+        submission = store_submission(current_user, graded)
+    except (QuizError, InvalidAnswers) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        status = 409 if isinstance(exc, QuizError) else 400
+        page = _load_attempt(attempt.id)  # the questions again, with what was chosen
+        return render_template("quizzes/attempt.html", attempt=page, form=ConfirmForm(), chosen=chosen), status
+    attempt_id, issued = attempt.id, [c.id for c in submission.issued_certificates]
+    db.session.commit()
+    if issued and current_app.config["CERTIFICATE_PDFS"] == "at-issue":
+        store_new_pdfs(issued)  # the certificate is committed; now its PDF, with no lock held
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt_id, _anchor="result"))
