@@ -314,7 +314,6 @@ class OneRowRead:
         return tuple(value if process is None else process(value) for value, process in zip(row, processors))
 
 
-
 class PlainStatement:
     """A prebuilt statement run straight on the session's driver connection, inside the
     session's transaction: for the few statements a quiz submission runs under the write lock.
@@ -340,6 +339,7 @@ class PlainStatement:
             columns = getattr(self.statement, "selected_columns", None) or [
                 c for c in (getattr(self.statement, "_returning", None) or ())]
             results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+            # The compiled statement's own bind processors (as SQLAlchemy's execution context uses them).
             binds = {name: process for name, process in compiled._bind_processors.items() if process is not None}
             order = compiled.positiontup if compiled.positional else None
             found = self._compiled[dialect.name] = (compiled, compiled.string, order, binds, results)
