@@ -123,3 +123,27 @@ def test_one_row_read_gives_what_the_orm_would_and_leaves_the_pool_clean(app, pe
             pooled.close()
     people.employee.full_name = "Eli Renamed"
     db.session.commit()  # a write right after: nothing of the read holds a lock
+
+
+def test_a_plain_statement_stores_and_reads_what_the_orm_would(app, people):
+    """Bind processing (aware UTC time, boolean) on the way in, result processing on the way out;
+    a statement that needs a Python-side default it was not given is refused."""
+    from sqlalchemy import bindparam, insert
+
+    from app.accounts.models import User
+    from app.audit.models import AuditEvent
+    from app.database import PlainStatement
+
+    at = datetime(2026, 3, 1, 12, 30, tzinfo=utcnow().tzinfo)
+    append = PlainStatement(insert(AuditEvent.__table__), ("occurred_at", "actor_id", "actor_label", "action",
+                                                           "subject_type", "subject_id", "details", "prev_hash", "hash"))
+    append.run_many(db.session, [dict(occurred_at=at, actor_id=None, actor_label="test", action="test.plain",
+                                      subject_type="", subject_id="", details="{}", prev_hash="p", hash="h")])
+    stored = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "test.plain")).one()
+    assert stored.occurred_at == at
+    read = PlainStatement(select(User.created_at, User.active).where(User.id == bindparam("user_id")))
+    ((created, active),) = read.rows(db.session, {"user_id": people.employee.id})
+    assert (created, active) == (people.employee.created_at, True) and created.tzinfo is not None
+    with pytest.raises(ValueError):
+        PlainStatement(insert(User.__table__), ("email",)).rows(db.session, {"email": "x@test-health.example"})
+    db.session.rollback()
