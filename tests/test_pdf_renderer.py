@@ -1,19 +1,22 @@
 """CERTIFICATE_PDFS=worker: the quiz request issues the certificate, a separate renderer makes its PDF."""
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
 from app import ConfigurationError, create_app
 from app.certificates.models import Certificate, CertificatePdf
 from app.database import utcnow
 from app.extensions import db
-from tests.conftest import FIXTURE_COURSES
+from app.certificates import renderer
+from tests.conftest import FIXTURE_COURSES, ON_POSTGRES
 from tests.factories import pass_module
 
 ROOT = Path(__file__).parent.parent
@@ -105,3 +108,37 @@ def test_a_certificate_that_cannot_render_is_reported_and_does_not_stop_the_othe
     assert result.exit_code == 1
     assert f"2 certificate PDF(s) rendered and stored; 1 failed (ids {damaged})" in result.output
     assert {p.certificate_id for p in db.session.scalars(select(CertificatePdf))} == {good, later}
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write-ahead log")
+def test_the_renderer_holds_no_read_open_while_it_renders_or_waits(app, database_url, course, people, monkeypatch):
+    """An open read pins SQLite's write-ahead log to its snapshot: the log cannot start over, and
+    every commit in the web workers makes it longer (300 MB in a benchmark's quiz run)."""
+    earn_core_without_pdf(people.employee)
+    db.session.commit()
+
+    def log_can_start_over() -> bool:
+        with closing(sqlite3.connect(make_url(database_url).database, timeout=0, isolation_level=None)) as conn:
+            started_over = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0  # waits for no one
+            # A write, so the log is not empty when the renderer next reads: a read that starts on an
+            # empty log reads the database file alone, and pins nothing.
+            conn.execute(f"PRAGMA user_version = {conn.execute('PRAGMA user_version').fetchone()[0] + 1}")
+            return started_over
+
+    seen, polls = [], []
+    real_render = renderer.render_document
+
+    def render_and_look(*args):
+        seen.append(("rendering", log_can_start_over()))
+        return real_render(*args)
+
+    def stopping():  # called before each poll: from the second on, the renderer is between polls
+        polls.append(True)
+        if len(polls) > 1:
+            seen.append(("waiting", log_can_start_over()))
+        return len(polls) > 2
+
+    monkeypatch.setattr(renderer, "render_document", render_and_look)
+    tally = renderer.run_renderer(batch=20, interval=0.01, watch=True, stopping=stopping)
+    assert tally.stored == 1 and stored_pdfs() == 1
+    assert seen == [("rendering", True), ("waiting", True), ("waiting", True)]

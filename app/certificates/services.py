@@ -289,15 +289,23 @@ def render_missing_pdfs(certificate_ids: list[int]) -> list[RenderedPdf]:
     between, the first download renders it (certificates.views.download); either way it is
     rendered once, from the certificate's own fields, and stored with its template version.
     """
-    from app.certificates.pdf import TEMPLATE_VERSION, render_certificate_pdf
+    return [render_document(certificate.id, certificate_document(certificate))
+            for certificate in certificates_without_pdf(certificate_ids)]
 
+
+def certificates_without_pdf(certificate_ids: list[int]) -> list[Certificate]:
+    """Those of these certificates with no stored PDF, with what their PDF shows loaded."""
     if not certificate_ids:
         return []
-    rendered = []
-    for certificate in db.session.scalars(_WITHOUT_PDF.where(Certificate.id.in_(certificate_ids))):
-        content = render_certificate_pdf(_document(certificate))
-        rendered.append(RenderedPdf(certificate.id, TEMPLATE_VERSION, hashlib.sha256(content).hexdigest(), content))
-    return rendered
+    return list(db.session.scalars(_WITHOUT_PDF.where(Certificate.id.in_(certificate_ids))))
+
+
+def render_document(certificate_id: int, document) -> RenderedPdf:
+    """Render one certificate's PDF from its fields; touches no database."""
+    from app.certificates.pdf import TEMPLATE_VERSION, render_certificate_pdf
+
+    content = render_certificate_pdf(document)
+    return RenderedPdf(certificate_id, TEMPLATE_VERSION, hashlib.sha256(content).hexdigest(), content)
 
 
 def pending_pdf_ids(limit: int, after: int = 0, issued_since: datetime | None = None) -> list[int]:
@@ -320,7 +328,8 @@ def store_pdfs(rendered: list[RenderedPdf]) -> int:
     return insert_ignoring_conflicts(db.session, CertificatePdf, [vars(r) for r in rendered], ["certificate_id"])
 
 
-def _document(certificate: Certificate):
+def certificate_document(certificate: Certificate):
+    """What a certificate's PDF shows, as plain data (rendering needs no database)."""
     from app.certificates.pdf import CertificateDocument
 
     version = certificate.course_version
