@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from app.certificates import rules
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
-from app.certificates.services import issue_earned_certificates, revoke_certificate, signing_key
+from app.certificates.issuing import issue_earned_certificates
+from app.certificates.services import revoke_certificate, signing_key
 from app.certificates.signing import load_public_key, verify_signature
 from app.database import utcnow
 from app.extensions import db
@@ -285,7 +286,7 @@ def test_a_decision_is_taken_again_when_a_new_course_version_arrived_after_gradi
     again against the versions current when it is stored."""
     import shutil
 
-    from app.certificates.services import plan_still_holds
+    from app.certificates.issuing import plan_still_holds
     from app.courses.content import read_courses
     from app.courses.services import sync_courses
     from tests.conftest import FIXTURE_COURSES

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.certificates.services import (CompletedModule, IssuingPlan, issue_earned_certificates, plan_certificates,
+from app.certificates.issuing import (CompletedModule, IssuingPlan, issue_earned_certificates, plan_certificates,
                                        plan_still_holds)
 from app.courses.models import CourseVersion, Module, ModuleCompletion, Question, QuestionOption
 from app.courses.services import viewed_lesson_ids
