@@ -195,7 +195,7 @@ class QuizRuns:
         return rate
 
     def pool_note(self) -> str:
-        return (f"Each request submits a different open attempt (one per simulated employee, {self.logins} "
+        return (f"Each request submits a different open attempt (the simulated employees' own, {self.logins} "
                 f"signed in over HTTP so far in {self.login_seconds:.0f}s); answers pre-computed; a "
                 "second submission would get 409 and count as non-2xx/3xx. Pools left: "
                 + ", ".join(f"{k} {p.available()}" for k, p in self.pools.items()) + ".")

@@ -448,11 +448,22 @@ def seed(app, people: int, *, rng_seed: int = 20261125, pool_share: float = 0.5,
                     next(ids["assignments"]), uid, "core", "refresher", cv.ts(core["expires_at"] - timedelta(days=30)),
                     cv.ts(core["expires_at"]), cv.js([]), None, "Annual refresher",
                     f"refresher:certificate:{core['id']}"))
-            if in_pool:
-                k = 4 if uid in cert_pool else rng.randint(0, 3)
+            if uid in cert_pool:
+                for i, slug in enumerate(CORE_ORDER[:4]):
+                    complete(uid, slug, now - timedelta(days=3, hours=-i * 6))
+                open_attempt(user, CORE_ORDER[4], "cert")  # the last core module: renews the core certificate
+                # A platform never taken: its module earns that certificate (the core one is valid
+                # for days yet, and still after a renewal), in either order with the attempt above.
+                for slug in PLATFORM_SHARE:
+                    if slug not in platforms:
+                        open_attempt(user, slug, "cert")
+            elif uid in nocert_pool:
+                k = rng.randint(0, 3)
                 for i, slug in enumerate(CORE_ORDER[:k]):
                     complete(uid, slug, now - timedelta(days=3, hours=-i * 6))
-                open_attempt(user, CORE_ORDER[k], "cert" if uid in cert_pool else "nocert")
+                # Any of the core modules short of the last: passing them, in any order, earns nothing.
+                for slug in CORE_ORDER[k:4]:
+                    open_attempt(user, slug, "nocert")
             if rng.random() < 0.01:
                 by = managers_by_id.get(user["manager_id"] or -1, admin)
                 sid = next(ids["rights_suspensions"])
