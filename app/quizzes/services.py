@@ -14,7 +14,7 @@ from app.certificates.issuing import (CompletedModule, IssuingPlan, issue_earned
                                        plan_still_holds)
 from app.courses.models import CourseVersion, Module, ModuleCompletion, Question, QuestionOption
 from app.courses.services import viewed_lesson_ids
-from app.database import PlainStatement, column_rows, insert_ignoring_conflicts
+from app.database import PlainStatement, insert_ignoring_conflicts
 from app.extensions import db
 from app.quizzes import rules
 from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission
@@ -147,12 +147,12 @@ def module_key(module_id: int) -> ModuleKey:
 
 # The questions an attempt drew, in order: (question id, attempt_questions.id). Plain rows: grading
 # needs no more, and loading them as objects (each with its option order) cost a tenth of a submission.
-_DRAWN = (select(AttemptQuestion.question_id, AttemptQuestion.id)
-          .where(AttemptQuestion.attempt_id == bindparam("attempt_id")).order_by(AttemptQuestion.position))
+_DRAWN = PlainStatement(select(AttemptQuestion.question_id, AttemptQuestion.id)
+                        .where(AttemptQuestion.attempt_id == bindparam("attempt_id")).order_by(AttemptQuestion.position))
 
 
 def drawn_questions(attempt_id: int) -> list[tuple[int, int]]:
-    return [tuple(row) for row in column_rows(db.session, _DRAWN, {"attempt_id": attempt_id})]
+    return _DRAWN.rows(db.session, {"attempt_id": attempt_id})
 
 
 @dataclass(frozen=True)
