@@ -90,11 +90,12 @@ def _submit(attempt: Attempt | AttemptToSubmit):
     # The CSRF token was checked before the view ran (CSRFProtect guards every form POST); the
     # page's ConfirmForm is built only to render it, not to check it a second time.
     chosen: dict[int, list[int]] = {}
+    user = current_user._get_current_object()  # the services read it often: not through the proxy each time
     try:
         chosen = parse_answers(request.form)
-        graded = grade_attempt(current_user, attempt, chosen, utcnow())
+        graded = grade_attempt(user, attempt, chosen, utcnow())
         start_writing(db.session)  # graded (and its certificates decided) without the write lock
-        submission = store_submission(current_user, graded)
+        submission = store_submission(user, graded)
     except (QuizError, InvalidAnswers) as exc:
         db.session.rollback()
         flash(str(exc), "error")
