@@ -316,7 +316,8 @@ class OneRowRead:
 
 class PlainStatement:
     """A prebuilt statement run straight on the session's driver connection, inside the
-    session's transaction: for the few statements a quiz submission runs under the write lock.
+    session's transaction: for the statements every quiz submission runs (its reads while
+    grading, its writes under the write lock).
 
     Through a SQLAlchemy Connection each such statement cost 50-100 µs of execution context,
     events and result objects around 5-40 µs of SQLite's own work (docs/benchmarks.md §17), and
