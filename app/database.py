@@ -269,29 +269,16 @@ class OneRowRead:
 
     SQLAlchemy's Connection, transaction and result objects cost about 0.15 ms around a query
     that SQLite answers in 0.01 ms (docs/benchmarks.md §16); a single SELECT needs none of them,
-    since one statement reads one consistent snapshot on its own. The statement is compiled once
-    per dialect, and each column still goes through its type's result processing (UTC times).
-    Parameters reach the driver as given, without bind processing: pass plain ids and strings.
+    since one statement reads one consistent snapshot on its own. A PlainStatement (below)
+    compiles it, binds its parameters and processes its columns; it runs outside any session.
     """
 
     def __init__(self, statement):
-        self.statement = statement
-        self._compiled: dict[str, tuple] = {}
-
-    def _for(self, dialect):
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            sql = self.statement.compile(dialect=dialect)
-            processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
-                          for column in self.statement.selected_columns]
-            compiled = self._compiled[dialect.name] = (sql, sql.string, sql.positiontup if sql.positional else None,
-                                                       processors)
-        return compiled
+        self.plain = PlainStatement(statement)
 
     def first(self, engine, params: dict) -> tuple | None:
-        sql, string, order, processors = self._for(engine.dialect)
-        values = sql.construct_params(params)
-        arguments = tuple(values[name] for name in order) if order is not None else values
+        compiled, string, order, binds, processors = self.plain._for(engine.dialect)
+        arguments = PlainStatement._arguments(compiled, order, binds, params)
         connection = engine.raw_connection()
         driver = connection.driver_connection
         # PostgreSQL: autocommit for the one statement, as SQLAlchemy's own pre-ping does, so there
