@@ -6,7 +6,7 @@ from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
-from app import config
+from app import config, rate_limits
 from app.certificates import links as certificate_links
 from app.database import set_write_intent
 from app.extensions import csrf, db, limiter, login_manager
@@ -50,15 +50,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    # Every limit is a view's own (@limiter.limit), checked by its decorator. The limiter's app-wide
-    # before_request hook (absent when RATELIMIT_ENABLED is off) is for default limits, which
-    # PostReady does not set: on every other request it only cost time (a twentieth of a signed-in one).
-    hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks:
-        hooks.remove(limiter._check_request_limit)
     login_manager.init_app(app)
     _configure_login(app)
     _register_blueprints(app)
+    rate_limits.hook_limited_views_only(app, limiter)
     _register_request_hooks(app)
 
     from app import errors, security
