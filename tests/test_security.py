@@ -38,6 +38,38 @@ def test_limits_are_checked_by_their_views_only(app):
     assert hooks and not [f for f in hooks if getattr(f, "__self__", None) is limiter]
 
 
+def test_the_limiters_response_hooks_run_for_limited_views_only(app, client, people):
+    """app/rate_limits.py: headers and failed-only deductions where a limit applies, nothing elsewhere."""
+    from app.rate_limits import hook_limited_views_only  # noqa: F401  (what create_app ran)
+
+    app.config["VERIFY_RATE_LIMIT"] = "2 per minute"
+    limited = client.get("/verify/" + "C" * 27)
+    assert limited.status_code == 404 and limited.headers["X-RateLimit-Limit"] == "2"
+    assert limited.headers["X-RateLimit-Remaining"] == "1"
+    client.get("/verify/" + "C" * 27)
+    refused = client.get("/verify/" + "C" * 27)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    failed = failed_login(client)  # counted: a failed sign-in (deduct_when sees the response)
+    assert failed.status_code == 400 and "X-RateLimit-Limit" in failed.headers
+    for path in ("/login", "/static/css/app.css", "/api/v1/openapi.json", "/nope"):
+        assert not [h for h in client.get(path).headers.keys() if h.startswith(("X-RateLimit", "Retry-After"))]
+
+
+def test_a_limiter_that_no_longer_marks_its_views_stops_the_app(database_url, tmp_path):
+    """If an upgrade of Flask-Limiter changed how it hooks in, the app must not start silently
+    unthrottled: app/rate_limits.py refuses."""
+    from app import rate_limits
+
+    mark = rate_limits.LIMITED_VIEW_MARK
+    rate_limits.LIMITED_VIEW_MARK = "__not-the-mark__"
+    try:
+        with pytest.raises(rate_limits.LimiterChanged, match="found 0 limited views"):
+            another_app(database_url, tmp_path)
+    finally:
+        rate_limits.LIMITED_VIEW_MARK = mark
+
+
 def test_the_app_starts_with_rate_limiting_switched_off(database_url, tmp_path, people):
     """RATELIMIT_ENABLED=False (e.g. behind a proxy that limits): the limiter registers no hook to remove."""
     from app.extensions import limiter
@@ -65,15 +97,35 @@ def test_101_failures_across_two_workers_are_throttled_per_address(database_url,
     assert statuses[100] == 429
 
 
-def test_security_headers_on_every_response(client, people):
-    for path in ["/login", "/verify/unknown-code-aaaaaaaaaaaaaaaa", "/static/css/app.css", "/api/v1/openapi.json"]:
+def test_security_headers_on_every_response(app, client, people):
+    @app.get("/explode-for-headers-test")
+    def explode():
+        raise RuntimeError("an unhandled error still gets the headers")
+
+    for path in ["/login", "/verify/unknown-code-aaaaaaaaaaaaaaaa", "/static/css/app.css", "/api/v1/openapi.json",
+                 "/nope", "/explode-for-headers-test"]:
         headers = client.get(path).headers
+        assert len(headers.getlist("Content-Security-Policy")) == 1
         csp = headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin"
         assert headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_pages_are_never_kept_in_shared_caches_and_files_keep_their_own_rules(client, people):
+    assert client.get("/login").headers["Cache-Control"] == "no-store"  # HTML: may show personal data
+    assert client.get("/nope").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
+    assert client.get("/api/v1/openapi.json").headers.get("Cache-Control") != "no-store"
+
+
+def test_debug_responses_leave_out_hsts(database_url, tmp_path, people):
+    """HSTS on a developer's http://localhost would pin the browser to https for a year."""
+    debug = another_app(database_url, tmp_path, DEBUG=True).test_client()
+    headers = debug.get("/login").headers
+    assert "Strict-Transport-Security" not in headers and headers["X-Frame-Options"] == "DENY"
 
 
 def test_no_inline_script_or_style_in_pages(client, course, people, login):
