@@ -40,8 +40,6 @@ def test_limits_are_checked_by_their_views_only(app):
 
 def test_the_limiters_response_hooks_run_for_limited_views_only(app, client, people):
     """app/rate_limits.py: headers and failed-only deductions where a limit applies, nothing elsewhere."""
-    from app.rate_limits import hook_limited_views_only  # noqa: F401  (what create_app ran)
-
     app.config["VERIFY_RATE_LIMIT"] = "2 per minute"
     limited = client.get("/verify/" + "C" * 27)
     assert limited.status_code == 404 and limited.headers["X-RateLimit-Limit"] == "2"
