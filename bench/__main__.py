@@ -26,7 +26,7 @@ import requests
 
 from bench import facts as machine
 from bench.database import Database
-from bench.load import Request, WrkResult, run_wrk
+from bench.load import Request, WrkResult, cpu_times, run_wrk, steal_between
 from bench.quiz import QuizRuns
 from bench.report import write_report
 from bench.results import Workload, log
@@ -54,7 +54,8 @@ class Bench(QuizRuns):
                          threads=self.args.threads, statuses=statuses)
         log(f"      {name:<28} c={c:<3} {result.rps:9.1f} req/s  p50 {result.p50_ms:8.2f} ms  "
             f"p99 {result.p99_ms:8.2f} ms  non-2xx/3xx {result.non_2xx_3xx}"
-            + (f"  statuses {result.statuses}" if result.statuses else ""))
+            + (f"  statuses {result.statuses}" if result.statuses else "")
+            + (f"  steal {result.steal:.1%}" if result.steal else ""))
         return result
 
     def ensure_sessions(self, emails: list[str]) -> None:
@@ -85,6 +86,7 @@ class Bench(QuizRuns):
         self.logins, self.login_seconds = 0, 0.0
         self.facts = machine.collect(self.db)
         self.facts["load_before"] = machine.loadavg()
+        self.cpu_before = cpu_times()
         log(f"seeding {args.people} people into {self.db.kind} ...")
         secret = secrets.token_urlsafe(32)
         self.flask_app = create_app({"SQLALCHEMY_DATABASE_URI": self.db.url, "SECRET_KEY": secret})
@@ -119,6 +121,7 @@ class Bench(QuizRuns):
             if self.renderer:
                 self.renderer.stop()
         self.facts["load_after"] = machine.loadavg()
+        self.facts["steal"] = steal_between(self.cpu_before, cpu_times())
 
     @functools.cached_property
     def rights_requests(self) -> list[Request]:

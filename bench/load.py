@@ -39,6 +39,7 @@ class WrkResult:
     statuses: dict[str, int] = field(default_factory=dict)
     raw: str = ""
     load_before: str = ""
+    steal: float | None = None  # share of the machine's CPU time the hypervisor took during the run
 
     @property
     def ok_requests(self) -> int:
@@ -78,6 +79,25 @@ def parse(output: str, connections: int) -> WrkResult:
     )
 
 
+def cpu_times() -> list[int] | None:
+    """The machine's CPU time so far, in ticks, by kind (user, nice, system, idle, iowait, irq,
+    softirq, steal), or None where /proc/stat is missing."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(n) for n in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+
+
+def steal_between(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of CPU time a virtual machine's host took (steal) between two cpu_times():
+    on a shared host it slows every request measured then, PostReady's and the floors' alike."""
+    if not before or not after or len(before) < 8 or len(after) < 8:
+        return None
+    spent = [b - a for a, b in zip(before, after)]
+    return spent[7] / sum(spent) if sum(spent) > 0 else None
+
+
 def run_wrk(base_url: str, requests_: list[Request], connections: int, seconds: float, workdir: Path,
             name: str, threads: int = 1, statuses: bool = False, timeout_s: int = 60) -> WrkResult:
     """wrk -t threads -c connections -d seconds --latency, replaying `requests_` in order."""
@@ -91,10 +111,13 @@ def run_wrk(base_url: str, requests_: list[Request], connections: int, seconds: 
            "--timeout", f"{timeout_s}s", "-s", str(LUA), base_url.rstrip("/") + "/", "--", str(path), str(threads)]
     env = dict(os.environ, BENCH_STATUSES="1" if statuses else "0")
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else ""
+    times_before = cpu_times()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + timeout_s + 60)
+    steal = steal_between(times_before, cpu_times())
     if proc.returncode != 0 or "requests in" not in proc.stdout:
         raise RuntimeError(f"wrk failed for {name}: {proc.stdout}\n{proc.stderr}")
     (workdir / f"{name}-c{connections}.wrk.txt").write_text(proc.stdout)
     result = parse(proc.stdout, connections)
     result.load_before = load_before
+    result.steal = steal
     return result

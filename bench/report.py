@@ -43,9 +43,17 @@ def _wrk_table(workload: dict) -> list[str]:
               for row in workload["rows"]]
     loads = [f"c={row['connections']}: {row['app'].get('load_before', '?')} / {row['floor'].get('load_before', '?')}"
              for row in workload["rows"]]
+    steals = [f"c={row['connections']}: {_steal(row['app'])} / {_steal(row['floor'])}" for row in workload["rows"]]
     return lines + [""] + ([f"Notes: {'; '.join(notes)}.", ""] if notes else []) + \
         [f"Responses: {'; '.join(errors)}.", "",
-         f"Load average (1, 5, 15 min) just before the PostReady / floor run: {'; '.join(loads)}.", ""]
+         f"Load average (1, 5, 15 min) just before the PostReady / floor run: {'; '.join(loads)}.", "",
+         f"CPU time taken by the virtual machine's host (steal) during the PostReady / floor run: "
+         f"{'; '.join(steals)}.", ""]
+
+
+def _steal(result: dict) -> str:
+    steal = result.get("steal")
+    return "?" if steal is None else f"{steal:.1%}"
 
 
 def _time_table(workload: dict) -> list[str]:
@@ -92,6 +100,7 @@ def write_report(path: Path, args, results: dict) -> None:
         f"| HarfBuzz font subsetting | {facts.get('harfbuzz_subset', 'unknown')} |",
         f"| load generator | {facts['wrk']} |",
         f"| load average before / after | {facts['load_before']} / {facts.get('load_after', '?')} |",
+        f"| CPU time taken by the host (steal), whole run | {_steal(facts)} |",
         "",
         f"Seeded {results['seed']['people']:,} people in {results['seed']['seconds']:.0f} s: "
         + ", ".join(f"{k} {v:,}" for k, v in results["seed"]["counts"].items()) + ".",
