@@ -277,8 +277,7 @@ class OneRowRead:
         self.plain = PlainStatement(statement)
 
     def first(self, engine, params: dict) -> tuple | None:
-        compiled, string, order, binds, processors = self.plain._for(engine.dialect)
-        arguments = PlainStatement._arguments(compiled, order, binds, params)
+        string, arguments = self.plain.prepare(engine.dialect, params)
         connection = engine.raw_connection()
         driver = connection.driver_connection
         # PostgreSQL: autocommit for the one statement, as SQLAlchemy's own pre-ping does, so there
@@ -296,9 +295,7 @@ class OneRowRead:
             if flip and not driver.closed:
                 driver.autocommit = False
             connection.close()  # back to the pool (whose rollback on return finds nothing to end)
-        if row is None:
-            return None
-        return tuple(value if process is None else process(value) for value, process in zip(row, processors))
+        return None if row is None else self.plain.processed(engine.dialect, row)
 
 
 class PlainStatement:
@@ -340,17 +337,26 @@ class PlainStatement:
             values[name] = process(values[name])
         return tuple(values[name] for name in order) if order is not None else values
 
+    def prepare(self, dialect, params: dict | None = None) -> tuple[str, object]:
+        """The SQL for this dialect and the driver's arguments for `params`, bind-processed."""
+        compiled, string, order, binds, _ = self._for(dialect)
+        return string, self._arguments(compiled, order, binds, params or {})
+
+    def processed(self, dialect, row) -> tuple:
+        """A driver row with each column through its type's result processing."""
+        return tuple(v if p is None else p(v) for v, p in zip(row, self._for(dialect)[4]))
+
     def rows(self, session, params: dict | None = None) -> list[tuple]:
         """Run once; the rows it returns (RETURNING or SELECT), each column processed."""
         connection = session.connection()
-        compiled, string, order, binds, results = self._for(connection.dialect)
+        string, arguments = self.prepare(connection.dialect, params)
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(string, self._arguments(compiled, order, binds, params or {}))
+            cursor.execute(string, arguments)
             fetched = cursor.fetchall() if cursor.description else []
         finally:
             cursor.close()
-        return [tuple(v if p is None else p(v) for v, p in zip(row, results)) for row in fetched]
+        return [self.processed(connection.dialect, row) for row in fetched]
 
     def run_many(self, session, rows: list[dict]) -> None:
         """Run once per parameter set, in one driver call (no rows returned)."""
