@@ -88,8 +88,9 @@ def certificates_only_floor(url: str, repeats: int) -> dict:
     return {"seconds": statistics.median(times), "all": times, "rows": runs[0][1], "bytes": runs[0][2]}
 
 
-def certificate_render(app, samples: int) -> dict:
-    """Median seconds of the app's render_certificate_pdf and of a bare WeasyPrint render of the same HTML."""
+def certificate_render(app, samples: int, rounds: int = 5) -> dict:
+    """Median seconds of the app's render_certificate_pdf and of a bare WeasyPrint render of the same HTML,
+    over `rounds` passes through the `samples` newest certificates."""
     from flask import render_template
     from sqlalchemy import select
     from weasyprint import HTML
@@ -124,16 +125,27 @@ def certificate_render(app, samples: int) -> dict:
 
         certpdf.render_certificate_pdf(docs[0])  # warm both paths (fonts, stylesheet, template)
         bare(page_html(docs[0]))
+
+        def timed(render, argument) -> tuple[float, bytes]:
+            started = time.perf_counter()
+            content = render(argument)
+            return time.perf_counter() - started, content
+
         app_times, bare_times, sizes = [], [], []
-        for doc in docs:
-            started = time.perf_counter()
-            content = certpdf.render_certificate_pdf(doc)
-            app_times.append(time.perf_counter() - started)
+        # A single render varies by a tenth or more, and one in a dozen takes twice as long (a
+        # garbage collection landing in it): several rounds, and in each pair the side that goes
+        # first alternates, so neither is favoured by what ran just before it.
+        for n, doc in enumerate(docs * rounds):
             html = page_html(doc)
-            started = time.perf_counter()
-            bare(html)
-            bare_times.append(time.perf_counter() - started)
+            if n % 2:
+                bare_time, _ = timed(bare, html)
+                app_time, content = timed(certpdf.render_certificate_pdf, doc)
+            else:
+                app_time, content = timed(certpdf.render_certificate_pdf, doc)
+                bare_time, _ = timed(bare, html)
+            app_times.append(app_time)
+            bare_times.append(bare_time)
             sizes.append(len(content))
     return {"app_seconds": statistics.median(app_times), "bare_seconds": statistics.median(bare_times),
-            "app_all": app_times, "bare_all": bare_times, "samples": len(docs),
+            "app_all": app_times, "bare_all": bare_times, "samples": len(docs), "renders": len(app_times),
             "pdf_bytes": int(statistics.median(sizes))}
