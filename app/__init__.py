@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 
 from app import config, rate_limits
+from app.certificates import link_downloads as certificate_link_downloads
 from app.certificates import links as certificate_links
 from app.database import set_write_intent
 from app.extensions import csrf, db, limiter, login_manager
@@ -60,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.cli import register_commands
 
     errors.register(app)
+    certificate_link_downloads.register(app)  # inside the security headers' middleware: they wrap it too
     security.register(app)
     register_commands(app)
     return app

@@ -16,8 +16,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 LIFETIME_SECONDS = 3600
 SALT = "postready.certificate-download-link"
-# The link's path (views.download_by_link): requests on it never read the session cookie.
-PATH = re.compile(r"/certificates/\d+/pdf/[A-Za-z0-9_.-]+")
+# The link's path (app.certificates.link_downloads answers it; views.download_by_link is the same
+# path in Flask's URL map): requests on it never read the session cookie.
+PATH = re.compile(r"/certificates/(?P<certificate_id>\d+)/pdf/(?P<token>[A-Za-z0-9_.-]+)")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select
@@ -135,6 +136,17 @@ def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: 
     return revocation
 
 
+class StoredPdf(NamedTuple):
+    """A certificate's stored PDF with what its download needs (the content is None while the PDF
+    is not rendered yet)."""
+
+    user_id: int
+    certification_slug: str
+    issued_at: datetime
+    content: bytes | None
+    sha256: str | None
+
+
 # Built once: composing the statement cost more than running it.
 _STORED_PDF = (
     select(Certificate.user_id, Certificate.certification_slug, Certificate.issued_at,
@@ -144,10 +156,11 @@ _STORED_PDF = (
 )
 
 
-def stored_pdf(certificate_id: int):
-    """(holder id, certification slug, issued at, PDF bytes or None, SHA-256 or None) of one
-    certificate, in one statement; None if there is no such certificate. A download needs no more."""
-    return column_rows(db.session, _STORED_PDF, {"certificate_id": certificate_id}).first()
+def stored_pdf(certificate_id: int) -> StoredPdf | None:
+    """One certificate's holder, file name parts and PDF, in one statement; None if there is no
+    such certificate. A download needs no more."""
+    row = column_rows(db.session, _STORED_PDF, {"certificate_id": certificate_id}).first()
+    return None if row is None else StoredPdf(*row)
 
 
 _STORED_PDF_WITH_HOLDER_SIGN_IN = OneRowRead(
@@ -161,21 +174,22 @@ def download_link_url_token(holder: User, certificate: Certificate) -> str:
     return links.make_token(current_app.secret_key, certificate.id, holder.id, holder.session_token)
 
 
-def stored_pdf_by_link(certificate_id: int, token: str):
-    """What `stored_pdf` gives, if the link is good and its holder still signed in, and the PDF
-    is stored; else None (the signed-in route then decides). One statement, no session lookup."""
-    link = links.read_token(current_app.secret_key, token, certificate_id)
+def stored_pdf_by_link(certificate_id: int, token: str, *, secret_key: str, engine) -> StoredPdf | None:
+    """What `stored_pdf` gives, if the link is good, its holder still signed in and the PDF stored;
+    else None (the signed-in route then decides). One statement on `engine`, outside any session:
+    app.certificates.link_downloads calls it before Flask's request machinery runs."""
+    link = links.read_token(secret_key, token, certificate_id)
     if link is None:
         return None
-    row = _STORED_PDF_WITH_HOLDER_SIGN_IN.first(db.engine, {"certificate_id": certificate_id,
-                                                           "holder_id": link.holder_id})
+    row = _STORED_PDF_WITH_HOLDER_SIGN_IN.first(engine, {"certificate_id": certificate_id,
+                                                        "holder_id": link.holder_id})
     if row is None:
         return None
     *stored, session_token, active = row
-    content = stored[3]
-    if content is None or not link.holder_still_signed_in(session_token, active):
+    pdf = StoredPdf(*stored)
+    if pdf.content is None or not link.holder_still_signed_in(session_token, active):
         return None
-    return stored
+    return pdf
 
 
 def certificate_by_code(code: str) -> Certificate | None:

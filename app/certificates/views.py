@@ -6,11 +6,12 @@ from sqlalchemy.orm import selectinload
 
 from app.auth import ensure_or_404, permission_required
 from app.certificates.forms import RevokeForm
+from app.certificates.link_downloads import download_headers
 from app.certificates.models import Certificate, CertificatePdf
 from app.certificates.renderer import RendererTally, render_batch
 from app.certificates.services import (
     CertificateError, certificate_by_code, download_link_url_token, render_missing_pdfs, revoke_certificate, signing_key,
-    store_pdfs, stored_pdf, stored_pdf_by_link, verify,
+    store_pdfs, stored_pdf, verify,
 )
 from app.certificates.rules import download_is_audited
 from app.certificates.signing import b64url
@@ -110,42 +111,29 @@ def download(certificate_id: int):
     # The holder of one's own certificate is the signed-in user, already loaded: no query.
     ensure_or_404(found is not None
                   and can_view_certificate_held_by(current_user, db.session.get(User, found.user_id)))
-    holder_id, slug, issued_at, content, sha256 = found
-    audited = download_is_audited(current_user.id, holder_id)
-    wrote = content is None or audited
-    if content is None:  # the process that issued it stopped before storing its PDF: render it now, once
+    audited = download_is_audited(current_user.id, found.user_id)
+    wrote = found.content is None or audited
+    if found.content is None:  # the process that issued it stopped before storing its PDF: render it now, once
         rendered = render_missing_pdfs([certificate_id])
         write_after_reading(db.session)
         store_pdfs(rendered)
         pdf = db.session.get(CertificatePdf, certificate_id)  # whoever stored it first
-        content, sha256 = pdf.content, pdf.sha256
+        found = found._replace(content=pdf.content, sha256=pdf.sha256)
     if audited:
         write_after_reading(db.session)
         record("export.downloaded", actor=current_user, subject_type="certificate", subject_id=certificate_id,
                details={"export": "certificate-pdf"})
     if wrote:
         db.session.commit()  # a pure read (the holder's own, stored PDF) has nothing to commit
-    return _pdf_response(slug, issued_at, content, sha256)
+    return Response(found.content, headers=download_headers(found))
 
 
 @bp.get("/certificates/<int:certificate_id>/pdf/<token>")
 def download_by_link(certificate_id: int, token: str):
-    """The holder's own stored PDF by the link on their certificate page (app.certificates.links):
-    one statement, no session lookup, nothing written."""
-    found = stored_pdf_by_link(certificate_id, token)
-    if found is None:  # expired, forged, signed out since, or not stored yet: the signed-in route decides
-        return redirect(url_for(".download", certificate_id=certificate_id))
-    _holder_id, slug, issued_at, content, sha256 = found
-    return _pdf_response(slug, issued_at, content, sha256)
-
-
-def _pdf_response(slug: str, issued_at, content: bytes, sha256: str) -> Response:
-    response = Response(content, mimetype="application/pdf")
-    filename = f"postready-certificate-{slug}-{issued_at:%Y-%m-%d}.pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, max-age=0"
-    response.headers["ETag"] = f'"{sha256}"'
-    return response
+    """The holder's own PDF by the link on their certificate page. A link that serves a stored PDF
+    is answered before Flask (app.certificates.link_downloads); what reaches this view could not be
+    served (expired, forged, signed out since, not stored yet): the signed-in route decides."""
+    return redirect(url_for(".download", certificate_id=certificate_id))
 
 
 @bp.post("/certificates/<int:certificate_id>/revoke")
