@@ -99,6 +99,12 @@ def test_a_link_that_serves_its_pdf_never_enters_flasks_request_machinery(app, c
         assert head.status_code == 200 and head.data == b"" and started == []
         assert head.headers["Content-Length"] == str(len(served.data))
         assert head.headers["ETag"] == served.headers["ETag"]
+        # The signed-in route sends the same file with the same headers (download_headers).
+        routed = signed_in(app, people.employee).get(f"/certificates/{certificate.id}/pdf")
+        assert routed.data == served.data and routed.headers.getlist("Content-Length") == [str(len(served.data))]
+        for name in ("Content-Type", "Content-Disposition", "Cache-Control", "ETag"):
+            assert routed.headers[name] == served.headers[name], name
+        started.clear()  # the signed-in route is Flask's, of course
         # A link that cannot be served is Flask's, whose route sends it to the signed-in download.
         bad = f"/certificates/{certificate.id}/pdf/{url.rsplit('/', 1)[1][:-2]}xx"
         assert sent_to_signed_in_route(client.get(bad), certificate.id) and started == [bad]
