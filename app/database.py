@@ -295,7 +295,7 @@ class OneRowRead:
             if flip and not driver.closed:
                 driver.autocommit = False
             connection.close()  # back to the pool (whose rollback on return finds nothing to end)
-        return None if row is None else self.plain.processed(engine.dialect, row)
+        return None if row is None else self.plain.processed(engine.dialect, [row])[0]
 
 
 class PlainStatement:
@@ -342,9 +342,10 @@ class PlainStatement:
         compiled, string, order, binds, _ = self._for(dialect)
         return string, self._arguments(compiled, order, binds, params or {})
 
-    def processed(self, dialect, row) -> tuple:
-        """A driver row with each column through its type's result processing."""
-        return tuple(v if p is None else p(v) for v, p in zip(row, self._for(dialect)[4]))
+    def processed(self, dialect, rows) -> list[tuple]:
+        """Driver rows with each column through its type's result processing."""
+        processors = self._for(dialect)[4]  # looked up once, not once per row
+        return [tuple(v if p is None else p(v) for v, p in zip(row, processors)) for row in rows]
 
     def rows(self, session, params: dict | None = None) -> list[tuple]:
         """Run once; the rows it returns (RETURNING or SELECT), each column processed."""
@@ -356,7 +357,7 @@ class PlainStatement:
             fetched = cursor.fetchall() if cursor.description else []
         finally:
             cursor.close()
-        return [self.processed(connection.dialect, row) for row in fetched]
+        return self.processed(connection.dialect, fetched)
 
     def run_many(self, session, rows: list[dict]) -> None:
         """Run once per parameter set, in one driver call (no rows returned)."""
