@@ -4,14 +4,9 @@ import secrets
 
 from flask import Flask, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select
 
-from app import config, rate_limits
-from app.certificates import link_downloads as certificate_link_downloads
-from app.certificates import links as certificate_links
-from app.database import set_write_intent
+from app import config, sqlite
 from app.extensions import csrf, db, limiter, login_manager
-from app.session_cookie import SessionInterface
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -36,7 +31,6 @@ def create_app(overrides: dict | None = None) -> Flask:
             "pool_pre_ping": not uri.startswith("sqlite"),
         }
     _check_secret_key(app)
-    app.session_interface = SessionInterface(cookieless_paths=(certificate_links.PATH,))
     if app.config["CERTIFICATE_PDFS"] not in config.CERTIFICATE_PDF_MODES:
         raise ConfigurationError(f"CERTIFICATE_PDFS must be one of {', '.join(config.CERTIFICATE_PDF_MODES)}; "
                                  f"it is {app.config['CERTIFICATE_PDFS']!r}.")
@@ -54,14 +48,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     _configure_login(app)
     _register_blueprints(app)
-    rate_limits.hook_limited_views_only(app, limiter)
     _register_request_hooks(app)
 
     from app import errors, security
     from app.cli import register_commands
 
     errors.register(app)
-    certificate_link_downloads.register(app)  # inside the security headers' middleware: they wrap it too
     security.register(app)
     register_commands(app)
     return app
@@ -93,15 +85,12 @@ def _configure_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    # Built once: on every signed-in request, composing a query cost more than running it.
-    user_by_id = select(User).where(User.id == bindparam("user_id"))
-
     @login_manager.user_loader
     def load_user(session_id: str):
         user_id, _, token = session_id.partition(":")
         if not user_id.isdigit() or not token:
             return None
-        user = db.session.execute(user_by_id, {"user_id": int(user_id)}).scalar()
+        user = db.session.get(User, int(user_id))
         if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
             return None  # logged out elsewhere, password changed, or deactivated
         return user
@@ -125,20 +114,18 @@ def _register_blueprints(app: Flask) -> None:
 
 
 # The password change, signing out, static files, and the holder's certificate link (which checks
-# its holder's sign-in itself and never loads the signed-in user).
+# its holder's sign-in itself).
 PASSWORD_CHANGE_EXEMPT = {"accounts.change_password", "accounts.logout", "static", "certificates.download_by_link"}
 
 
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
-    def declare_write_intent():
-        view = app.view_functions.get(request.endpoint)
-        safe = request.method in ("GET", "HEAD", "OPTIONS") or getattr(view, "reads_first", False)
-        set_write_intent(not safe or getattr(view, "writes_db", False))
+    def declare_write_intent():  # SQLite: which requests take the write lock up front (app.sqlite)
+        sqlite.write_intent.set(sqlite.request_may_write(request.method, app.view_functions.get(request.endpoint)))
 
     @app.teardown_request
     def reset_write_intent(_exc):
-        set_write_intent(True)
+        sqlite.write_intent.set(True)
 
     @app.before_request
     def require_password_change():

@@ -94,7 +94,7 @@ def courses_sync(directory):
     courses = _read_or_exit(directory, "Nothing was loaded: fix the problems above first.")
     from app.assignments.services import assign_material_change
     from app.courses.models import CourseVersion
-    from app.database import utcnow
+    from app.timestamps import utcnow
 
     results = sync_courses(courses)
     for r in results:
@@ -169,7 +169,7 @@ tokens_cli = click.Group("tokens", help="API bearer tokens for other systems.")
 def tokens_create(name):
     """Create a token; its secret is printed once."""
     from app.api.services import TokenError, create_token
-    from app.database import utcnow
+    from app.timestamps import utcnow
 
     try:
         token, secret = create_token(None, name, utcnow())
@@ -196,7 +196,7 @@ def tokens_list():
 def tokens_revoke(token_id):
     from app.api.models import ApiToken
     from app.api.services import revoke_token
-    from app.database import utcnow
+    from app.timestamps import utcnow
 
     token = db.session.get(ApiToken, token_id)
     if token is None:
@@ -216,7 +216,7 @@ def reminders_send(now_text):
     """Assign refreshers that are due, then send due-soon, overdue and expiring reminders and manager digests."""
     from datetime import datetime, timezone
 
-    from app.database import utcnow
+    from app.timestamps import utcnow
     from app.reminders.services import send_reminders
 
     now = utcnow()
@@ -245,7 +245,7 @@ def staff_import(file, dry_run, actor_email):
 
     from app.accounts.models import Role, User
     from app.accounts.services import find_by_email
-    from app.database import utcnow
+    from app.timestamps import utcnow
     from app.staff.csv_import import MAX_BYTES
     from app.staff.services import import_staff
 

@@ -47,8 +47,6 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_FROM": env.get("MAIL_FROM", "PostReady <postready@localhost>"),
         "DEBUG": _bool(env.get("FLASK_DEBUG")),
-        # People whose report cells each worker keeps (app/reports/cell_cache.py; about 1 KB each).
-        "REPORT_CELL_CACHE_SIZE": int(env.get("REPORT_CELL_CACHE_SIZE", "5000")),
         **({"DB_POOL_SIZE": int(env["DB_POOL_SIZE"])} if env.get("DB_POOL_SIZE") else {}),
     }
 

@@ -13,7 +13,7 @@ from app.accounts.passwords import hash_password
 from app.accounts.placements import record_placements
 from app.accounts.services import department_named, find_by_email
 from app.assignments.services import assign_onboarding
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 
 DEMO_PASSWORD = "postready-demo-2026"

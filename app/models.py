@@ -9,5 +9,4 @@ from app.courses.models import (  # noqa: F401
 )
 from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission  # noqa: F401
 from app.reminders.models import ReminderSent  # noqa: F401
-from app.reports.models import EvidenceVersion  # noqa: F401
 from app.rights.models import RightsSuspension, RightsSuspensionLift  # noqa: F401

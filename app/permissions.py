@@ -4,10 +4,7 @@ Views and templates call these (directly or through app.auth decorators);
 no access rule is written inline anywhere else.
 """
 from app.accounts.models import Role, User
-
-# A reporting line deeper than this is treated as a data error, not walked forever.
-MAX_REPORTING_DEPTH = 50
-
+from app.accounts.reporting_line import in_reporting_line, reporting_line_ids
 
 def is_admin(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.active and user.role == Role.ADMIN
@@ -23,12 +20,7 @@ def can_manage_people(user) -> bool:
 
 def manages(manager: User, person: User) -> bool:
     """True when person is in manager's reporting line, directly or indirectly."""
-    current, depth = person.manager, 0
-    while current is not None and depth < MAX_REPORTING_DEPTH:
-        if current.id == manager.id:
-            return True
-        current, depth = current.manager, depth + 1
-    return False
+    return person.id != manager.id and in_reporting_line(manager.id, person.id)
 
 
 def can_view_person(user, person: User) -> bool:
@@ -37,21 +29,16 @@ def can_view_person(user, person: User) -> bool:
     return user.id == person.id or is_admin(user) or (is_manager(user) and manages(user, person))
 
 
-def viewable_people(user, person_ids: set[int], line_today: list[int] | None = None) -> set[int]:
+def viewable_people(user, person_ids: set[int]) -> set[int]:
     """Of these people, those whose page `user` may open: can_view_person for many at once (one query).
-    A report "as of" a past date may list people who have since left a manager's line.
-    `line_today`: the user's reporting line as it is now, when the caller has just read it."""
+    A report "as of" a past date may list people who have since left a manager's line."""
     if not getattr(user, "is_authenticated", False) or not user.active:
         return set()
     if is_admin(user):
         return set(person_ids)
     if not is_manager(user):
         return {i for i in person_ids if i == user.id}
-    if line_today is None:
-        from app.accounts.services import reporting_line_ids  # accounts.services imports this module
-
-        line_today = reporting_line_ids(user.id)
-    line = set(line_today)
+    line = set(reporting_line_ids(user.id))
     return {i for i in person_ids if i == user.id or i in line}
 
 

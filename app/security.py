@@ -1,4 +1,4 @@
-"""HTTP security headers on every response."""
+"""HTTP security headers on every response (error pages too: Flask runs after_request for them)."""
 from flask import Flask
 
 CSP = "; ".join([
@@ -27,31 +27,10 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
 def register(app: Flask) -> None:
-    app.wsgi_app = SecurityHeaders(app, app.wsgi_app)
-
-
-class SecurityHeaders:
-    """WSGI middleware adding the headers as each response starts, to every response Flask sends
-    (error pages too). An after_request hook added them through werkzeug's Headers, which checks
-    each value anew on every response: 8.6 % of a certificate download's instructions
-    (docs/benchmarks.md §19)."""
-
-    def __init__(self, app: Flask, wsgi_app):
-        self.app = app
-        self.wsgi_app = wsgi_app
-        self.wanted = {debug: [(name.lower(), (name, value)) for name, value in headers]
-                       for debug, headers in ((True, EVERY_RESPONSE), (False, EVERY_RESPONSE + (HSTS,)))}
-
-    def __call__(self, environ, start_response):
-        def start_with_headers(status, headers, exc_info=None):
-            present = {name.lower(): value for name, value in headers}  # one pass, not one scan per header
-            added = [header for lower, header in self.wanted[self.app.debug] if lower not in present]
-            if "cache-control" not in present and _is_html(present.get("content-type", "")):
-                added.append(("Cache-Control", "no-store"))  # pages can show personal data: no shared caches
-            return start_response(status, headers + added, exc_info)
-
-        return self.wsgi_app(environ, start_with_headers)
-
-
-def _is_html(content_type: str) -> bool:
-    return content_type.partition(";")[0].strip().lower() == "text/html"
+    @app.after_request
+    def add_security_headers(response):
+        for name, value in EVERY_RESPONSE + (() if app.debug else (HSTS,)):
+            response.headers.setdefault(name, value)
+        if response.mimetype == "text/html" and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"  # pages can show personal data: no shared caches
+        return response

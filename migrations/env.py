@@ -42,7 +42,7 @@ target_db = current_app.extensions['migrate'].db
 
 def render_item(type_, obj, autogen_context):
     """Write our UTCDateTime as a plain timestamptz, so migrations do not import app code."""
-    from app.database import UTCDateTime
+    from app.timestamps import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

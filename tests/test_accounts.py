@@ -6,7 +6,7 @@ from app import ConfigurationError, create_app
 from app.accounts.models import User
 from app.accounts.passwords import check_password_policy
 from app.accounts.services import AccountError, PersonFields, update_person
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 from app.permissions import can_view_person, manages
 from tests.conftest import csrf_token

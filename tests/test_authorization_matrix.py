@@ -11,7 +11,7 @@ from app.accounts.services import deactivate_person
 from app.api.services import create_token, revoke_token
 from app.certificates import links
 from app.certificates.models import Certificate
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 from app.quizzes.models import Attempt
 from app.rights.services import suspend_rights

@@ -10,7 +10,7 @@ from app.certificates.models import Certificate, CertificatePdf, CertificateRevo
 from app.certificates.issuing import issue_earned_certificates
 from app.certificates.services import revoke_certificate, signing_key
 from app.certificates.signing import load_public_key, verify_signature
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 from tests.conftest import csrf_token
 from tests.factories import certify, pass_module
@@ -239,64 +239,3 @@ def test_eligibility_rule():
     assert rules.eligibility(core, stale, expired, NOW, window).missing_modules == ("a", "b")
 
 
-def _graded(user, slug: str):
-    """Read the module's lessons, start its quiz and grade correct answers, storing nothing yet."""
-    from app.courses.services import current_module, record_lesson_view
-    from app.quizzes.services import grade_attempt, start_attempt
-
-    module = current_module("test-course", slug)
-    for lesson in module.lessons:
-        record_lesson_view(user, lesson)
-    attempt = start_attempt(user, module, NOW)
-    answers = {aq.question_id: [o.id for o in aq.question.options if o.is_correct] for aq in attempt.questions}
-    db.session.commit()
-    return grade_attempt(user, attempt, answers, NOW)
-
-
-def test_what_a_pass_earns_is_decided_before_the_lock_and_inserted_as_decided(course, people):
-    from app.quizzes.services import store_submission
-
-    pass_module(people.employee, "privacy", NOW)
-    graded = _graded(people.employee, "replies")
-    (certification, row), = graded.certificates.rows  # decided while grading: the core certificate
-    assert certification.slug == "core"
-    submission = store_submission(people.employee, graded)
-    db.session.commit()
-    assert [c.code for c in submission.issued_certificates] == [row["code"]]
-    stored = certificates(people.employee)["core"][0]
-    assert stored.code == row["code"] and stored.signature == row["signature"]
-
-
-def test_a_decision_is_taken_again_when_the_persons_records_changed_after_grading(course, people):
-    """Two tabs: each quiz is graded while the other module is still missing, so neither decision
-    earns anything; whichever is stored second must still issue the core certificate."""
-    from app.quizzes.services import store_submission
-
-    first, second = _graded(people.employee, "privacy"), _graded(people.employee, "replies")
-    assert first.certificates.rows == () and second.certificates.rows == ()
-    assert store_submission(people.employee, first).issued_certificates == []
-    issued = store_submission(people.employee, second).issued_certificates
-    db.session.commit()
-    assert [c.certification_slug for c in issued] == ["core"]
-    assert [c.code for c in certificates(people.employee)["core"]] == [issued[0].code]
-
-
-def test_a_decision_is_taken_again_when_a_new_course_version_arrived_after_grading(course, people, tmp_path):
-    """A sync between grading and storing changes which version is current: the pass is decided
-    again against the versions current when it is stored."""
-    import shutil
-
-    from app.certificates.issuing import plan_still_holds
-    from app.courses.content import read_courses
-    from app.courses.services import sync_courses
-    from tests.conftest import FIXTURE_COURSES
-
-    pass_module(people.employee, "privacy", NOW)
-    graded = _graded(people.employee, "replies")
-    assert plan_still_holds(people.employee, graded.certificates)
-    shutil.copytree(FIXTURE_COURSES, tmp_path / "courses")
-    lesson = next((tmp_path / "courses").rglob("*.md"))
-    lesson.write_text(lesson.read_text() + "\nA new sentence.\n")
-    assert sync_courses(read_courses(tmp_path / "courses")[0])[0].created
-    db.session.commit()
-    assert not plan_still_holds(people.employee, graded.certificates)

@@ -4,14 +4,14 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.audit.services import verify_chain
 from app.certificates.models import Certificate
 from app.courses.models import ModuleCompletion
 from app.courses.services import current_module, record_lesson_view
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 from app.quizzes.models import Answer, Attempt, Submission
 from app.quizzes.services import start_attempt, submit_attempt
@@ -76,9 +76,10 @@ def test_fifty_threads_submit_and_certify(database_url, tmp_path, app, course):
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock covers the whole file; PostgreSQL locks rows")
-def test_a_submission_is_graded_while_another_writer_holds_the_lock(database_url, tmp_path, app, course, people):
-    """The quiz POST reads and grades without SQLite's write lock, then queues only to store;
-    a submission that wins meanwhile makes it fail cleanly with 409, storing nothing."""
+def test_a_submission_that_waits_for_the_lock_and_loses_the_race_stores_nothing(database_url, tmp_path, app,
+                                                                                 course, people):
+    """The quiz POST queues behind another writer; when that writer submitted the same attempt
+    first, the POST fails cleanly with 409, storing nothing."""
     worker = another_app(database_url, tmp_path)
     client = worker.test_client()
     login_with(client, people.employee)
@@ -86,23 +87,14 @@ def test_a_submission_is_graded_while_another_writer_holds_the_lock(database_url
     attempt_id = start_quiz(client)
     data = {**answer_all(db.session.get(Attempt, attempt_id), right=4), "csrf_token": csrf_token(client, "/")}
     db.session.rollback()  # hold no transaction here
-    statements: list[str] = []
-    with worker.app_context():
-        # Traced at the driver: some of the quiz's statements skip SQLAlchemy's execution events.
-        event.listen(db.engine, "connect", lambda connection, _: connection.set_trace_callback(statements.append))
-        db.engine.dispose()  # the worker's next connection is a traced one
     other_writer = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
     other_writer.execute("BEGIN IMMEDIATE")
     answered = []
     post = threading.Thread(target=lambda: answered.append(client.post(f"/attempts/{attempt_id}", data=data)))
     post.start()
     try:
-        deadline = time.monotonic() + 20
-        while not any("FROM attempt_questions" in s for s in statements) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert any("FROM attempt_questions" in s for s in statements), "the request did not read before the lock"
-        time.sleep(0.1)
-        assert post.is_alive(), "the request stored its submission while another writer held the lock"
+        time.sleep(0.3)
+        assert post.is_alive(), "the request wrote while another writer held the lock"
         other_writer.execute(  # the other writer: the same attempt, submitted first
             "INSERT INTO submissions (attempt_id, correct_count, question_count, score_percent, pass_mark,"
             " passed, submitted_at) VALUES (?, 0, 5, 0, 80, 0, '2026-12-01 00:00:00.000000')", (attempt_id,))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.audit.services import verify_chain
 from app.courses.services import current_module, record_lesson_view
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 from app.quizzes.models import Submission
 from app.quizzes.services import start_attempt

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.courses.models import LessonView, ModuleCompletion
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 from app.quizzes.models import Answer, Attempt
 from tests.conftest import csrf_token

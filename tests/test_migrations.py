@@ -43,7 +43,7 @@ def test_placement_history_starts_from_what_the_user_rows_say(app, people):
     and a deactivated person a second one from the day they left."""
     from datetime import timedelta
 
-    from app.database import utcnow
+    from app.timestamps import utcnow
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, make_url, select
 
 from app import ConfigurationError, create_app
 from app.certificates.models import Certificate, CertificatePdf
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 from app.certificates import renderer
 from tests.conftest import FIXTURE_COURSES, ON_POSTGRES

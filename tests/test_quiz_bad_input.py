@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.courses.models import ModuleCompletion, QuestionOption
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 from app.quizzes.models import Answer, Attempt, Submission
 from app.quizzes.services import AlreadySubmitted, start_attempt, submit_attempt

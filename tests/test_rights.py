@@ -9,7 +9,7 @@ from app.api.services import create_token, revoke_token
 from app.certificates.models import Certificate
 from app.certificates.rules import HeldCertificate
 from app.certificates.services import revoke_certificate
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 from app.rights.policy import RightRule, read_policy
 from app.rights.rules import Suspension, decide_right

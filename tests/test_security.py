@@ -29,17 +29,8 @@ def test_successful_logins_do_not_use_up_the_allowance(client, people, login):
         client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
 
 
-def test_limits_are_checked_by_their_views_only(app):
-    """The limiter's app-wide hook (for default limits, which are not set) is removed: a request to a
-    view without a limit never reaches it. The views' own limits still hold (the throttling tests)."""
-    from app.extensions import limiter
-
-    hooks = [f for funcs in app.before_request_funcs.values() for f in funcs]
-    assert hooks and not [f for f in hooks if getattr(f, "__self__", None) is limiter]
-
-
-def test_the_limiters_response_hooks_run_for_limited_views_only(app, client, people):
-    """app/rate_limits.py: headers and failed-only deductions where a limit applies, nothing elsewhere."""
+def test_rate_limit_headers_only_where_a_limit_applies(app, client, people):
+    """Headers and failed-only deductions where a limit applies, nothing elsewhere."""
     app.config["VERIFY_RATE_LIMIT"] = "2 per minute"
     limited = client.get("/verify/" + "C" * 27)
     assert limited.status_code == 404 and limited.headers["X-RateLimit-Limit"] == "2"
@@ -54,22 +45,19 @@ def test_the_limiters_response_hooks_run_for_limited_views_only(app, client, peo
         assert not [h for h in client.get(path).headers.keys() if h.startswith(("X-RateLimit", "Retry-After"))]
 
 
-def test_a_limiter_that_no_longer_marks_its_views_stops_the_app(database_url, tmp_path):
-    """If an upgrade of Flask-Limiter changed how it hooks in, the app must not start silently
-    unthrottled: app/rate_limits.py refuses."""
-    from app import rate_limits
+def test_a_default_limit_applies_to_every_view(database_url, tmp_path, people):
+    """RATELIMIT_DEFAULT (Flask-Limiter's own setting) limits every view that has no limit of its own."""
+    from app.extensions import limiter
 
-    mark = rate_limits.LIMITED_VIEW_MARK
-    rate_limits.LIMITED_VIEW_MARK = "__not-the-mark__"
     try:
-        with pytest.raises(rate_limits.LimiterChanged, match="found 0 limited views"):
-            another_app(database_url, tmp_path)
+        limited = another_app(database_url, tmp_path, RATELIMIT_DEFAULT="2 per minute").test_client()
+        assert [limited.get("/login").status_code for _ in range(5)] == [200, 200, 429, 429, 429]
     finally:
-        rate_limits.LIMITED_VIEW_MARK = mark
+        limiter.limit_manager.set_default_limits([])  # the limiter is one object for every app: later apps share it
 
 
 def test_the_app_starts_with_rate_limiting_switched_off(database_url, tmp_path, people):
-    """RATELIMIT_ENABLED=False (e.g. behind a proxy that limits): the limiter registers no hook to remove."""
+    """RATELIMIT_ENABLED=False (e.g. behind a proxy that limits): nothing is throttled."""
     from app.extensions import limiter
 
     try:

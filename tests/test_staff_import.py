@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.assignments.models import Assignment
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 from app.rights.services import rights_of
 from app.staff.services import import_staff

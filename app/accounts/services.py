@@ -3,17 +3,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from app.accounts.models import Department, Role, User
 from app.accounts.placements import placement_of, record_placements
 from app.audit.services import record
 from app.accounts.passwords import check_password_policy, hash_password, needs_rehash, verify_password
-from app.database import column_rows
+from app.accounts.reporting_line import reporting_line_query
 from app.extensions import db
-from app.permissions import MAX_REPORTING_DEPTH, can_manage_people, manages
+from app.permissions import can_manage_people, manages
 
 
 class AccountError(Exception):
@@ -186,56 +185,8 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     record("password.changed", actor=user, subject_type="user", subject_id=user.id)
 
 
-def _line_statement():
-    line = select(User.id).where(User.manager_id == bindparam("manager_id")).cte("line", recursive=True)
-    line = line.union(select(User.id).join(line, User.manager_id == line.c.id))
-    return select(line.c.id)
-
-
-# Built once: a team page asks for the line on every request.
-_LINE = _line_statement()
-_report = aliased(User)
-# Each direct report, and whether anyone reports to them: a level with no managers in it is the
-# last, so a team of 100 front-line staff costs one query, not a second that finds nobody.
-_DIRECT_REPORTS = select(User.id, select(_report.id).where(_report.manager_id == User.id).exists()).where(
-    User.manager_id.in_(bindparam("managers", expanding=True)))
-WALK_UP_TO = 5000  # a longer line is read with one recursive query
-
-
-def walk_reporting_line(manager_id: int, up_to: int = WALK_UP_TO) -> list[int] | None:
-    """Everyone under this manager, read level by level through the manager index: a team costs
-    what its size does, whatever the organisation's. (As one recursive query, PostgreSQL planned
-    the join as a scan of every user: 5 ms at 20,000 people, and growing with them.) None when
-    the line is longer than `up_to`."""
-    line, managers, seen = [], [manager_id], {manager_id}
-    for _ in range(MAX_REPORTING_DEPTH):
-        if not managers:
-            break
-        rows = [row for row in column_rows(db.session, _DIRECT_REPORTS, {"managers": managers})
-                if row[0] not in seen]  # `seen`: a cycle in bad data ends the walk
-        if len(line) + len(rows) > up_to:
-            return None
-        level = [person_id for person_id, _ in rows]
-        seen.update(level)
-        line.extend(level)
-        managers = [person_id for person_id, manages_someone in rows if manages_someone]
-    return line
-
-
-def reporting_line_subquery(manager_id: int):
-    """Everyone under this manager as one recursive query, to use inside another (a long line)."""
-    return _LINE.params(manager_id=manager_id)
-
-
-def reporting_line_ids(manager_id: int) -> list[int]:
-    """Everyone who reports to this manager, directly or indirectly."""
-    line = walk_reporting_line(manager_id)
-    return line if line is not None else column_rows(db.session, _LINE, {"manager_id": manager_id}).scalars().all()
-
-
 def reporting_line(manager: User, include_inactive: bool = True) -> list[User]:
-    ids = reporting_line_ids(manager.id)
-    query = select(User).where(User.id.in_(ids)).order_by(User.full_name, User.id)
+    query = select(User).where(User.id.in_(reporting_line_query(manager.id))).order_by(User.full_name, User.id)
     if not include_inactive:
         query = query.where(User.active)
     return list(db.session.scalars(query))

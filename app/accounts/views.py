@@ -21,7 +21,7 @@ from app.accounts.services import (
 )
 from app.audit.services import record
 from app.auth import permission_required
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db, limiter
 from app.permissions import can_manage_people
 
@@ -98,7 +98,7 @@ def change_password():
             flash(str(exc), "error")
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # the session token changed: re-issue this session only
+            login_user(db.session.get(User, current_user.id))  # the session token changed: re-issue this session only
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(url_for("courses.my_training"))
     status = 400 if request.method == "POST" else 200

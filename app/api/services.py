@@ -1,17 +1,16 @@
 """API token services. The caller commits."""
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, literal, null, select
+from sqlalchemy import select
 
+from app.accounts.models import User
 from app.accounts.services import PersonRef, normalize_email
 from app.api.models import ApiToken
 from app.audit.services import record
 from app.extensions import db
 from app.permissions import can_manage_api_tokens
-from app.rights.services import rights_by_email_statement, rights_from_rows
 
 TOKEN_PREFIX = "prt_"
 
@@ -51,9 +50,6 @@ def revoke_token(actor, token: ApiToken, now: datetime) -> None:
                subject_id=token.id, at=now)
 
 
-_ACTIVE_TOKEN = select(ApiToken.id).where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
-
-
 def _digest(secret: str) -> str | None:
     return _hash(secret) if secret.startswith(TOKEN_PREFIX) and len(secret) <= 100 else None
 
@@ -61,36 +57,17 @@ def _digest(secret: str) -> str | None:
 def token_for_secret(secret: str) -> int | None:
     """The id of the active token with this secret, or None (checked on every request: revocation is immediate)."""
     digest = _digest(secret)
-    return None if digest is None else db.session.connection().execute(_ACTIVE_TOKEN, {"digest": digest}).scalar()
-
-
-@dataclass(frozen=True)
-class CheckedRights:
-    token_valid: bool
-    person: PersonRef | None  # when the token is valid and the address is known
-    decisions: list
-
-
-# The token check joins the rights check's one statement: the API is asked before every post, and
-# on PostgreSQL each statement is a round trip.
-_TOKEN_ROW = select(literal("t"), ApiToken.id, null(), null(), null(), null(), null(), null()).where(
-    ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
-_CHECK = rights_by_email_statement(_TOKEN_ROW)
-
-
-def checked_rights(secret: str, email: str, now: datetime, only=None) -> CheckedRights:
-    """The API's whole check in one statement: is the token active, who is this, what may they do.
-    On PostgreSQL it runs in autocommit: one statement needs no BEGIN and ROLLBACK round trips."""
-    digest = _digest(secret)
     if digest is None:
-        return CheckedRights(False, None, [])
-    options = {"isolation_level": "AUTOCOMMIT"} if db.session.get_bind().dialect.name == "postgresql" else None
-    rows = db.session.connection(execution_options=options).execute(
-        _CHECK, {"digest": digest, "email": normalize_email(email)})
-    person, decisions, others = rights_from_rows(rows, now, only)
-    if not any(kind == "t" for kind, _ in others):
-        return CheckedRights(False, None, [])
-    return CheckedRights(True, person, decisions)
+        return None
+    return db.session.scalar(select(ApiToken.id).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)))
+
+
+def person_by_email(email: str) -> PersonRef | None:
+    """Who the API is asked about: id, address and whether they are active (no more is needed)."""
+    row = db.session.execute(
+        select(User.id, User.email, User.active).where(User.email == normalize_email(email))
+    ).first()
+    return None if row is None else PersonRef(*row)
 
 
 def all_tokens() -> list[ApiToken]:

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.database import UTCDateTime
+from app.timestamps import UTCDateTime
 from app.extensions import db
 
 

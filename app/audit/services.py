@@ -8,12 +8,12 @@ head); on SQLite the write transaction (BEGIN IMMEDIATE) already does.
 import json
 from datetime import datetime
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS, ChainCheck, EventFields, canonical, check_chain, event_hash
 from app.audit.models import AuditEvent
-from app.database import PlainStatement, utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 
 PENDING = "postready.audit_pending"
@@ -30,12 +30,6 @@ def record(action: str, *, actor=None, actor_label: str | None = None, subject_t
     })
 
 
-# Built once, run on the driver: both run under the write lock on every audited write.
-_HEAD = PlainStatement(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))  # the newest hash
-_APPEND = PlainStatement(AuditEvent.__table__.insert(), ("occurred_at", "actor_id", "actor_label", "action",
-                                                         "subject_type", "subject_id", "details", "prev_hash", "hash"))
-
-
 @event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
     if session.in_nested_transaction():
@@ -46,8 +40,7 @@ def _append_pending(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
     session.flush()  # the changes first (an event's actor may be a person created in this transaction)
-    head = _HEAD.rows(session)
-    prev = head[0][0] if head else GENESIS
+    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
     rows = []
     for item in pending:
         fields = EventFields(item["occurred_at"].isoformat(), item["actor_label"], item["action"],
@@ -55,9 +48,7 @@ def _append_pending(session: Session) -> None:
         digest = event_hash(prev, fields)
         rows.append({**item, "prev_hash": prev, "hash": digest})
         prev = digest
-    # A plain INSERT (executemany): the rows are never read back as objects, so the ORM's unit
-    # of work, a tenth of a quiz submission, buys nothing here.
-    _APPEND.run_many(session, rows)
+    session.execute(insert(AuditEvent), rows)  # a bulk INSERT: these rows are never read back as objects
 
 
 @event.listens_for(Session, "after_rollback")

@@ -2,23 +2,17 @@
 
 A holder's certificate page links to the PDF by a signed link that lives an hour and is bound to
 the holder's sign-in (a digest of their session token, never the token): signing out, a password
-change or a deactivation ends the link at once, as it ends the session. Following the link needs
-no session lookup: one statement checks the holder is still signed in and fetches the stored
-bytes. Anyone else (a manager, an admin) downloads through the signed-in route, which audits it.
+change or a deactivation ends the link at once, as it ends the session. Following the link checks
+the holder is still signed in and fetches the stored bytes in one query. Anyone else (a manager, an admin) downloads through the signed-in route, which audits it.
 """
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 LIFETIME_SECONDS = 3600
 SALT = "postready.certificate-download-link"
-# The link's path (app.certificates.link_downloads answers it; views.download_by_link is the same
-# path in Flask's URL map): requests on it never read the session cookie.
-PATH = re.compile(r"/certificates/(?P<certificate_id>\d+)/pdf/(?P<token>[A-Za-z0-9_.-]+)")
 
 
 @dataclass(frozen=True)
@@ -36,9 +30,8 @@ def session_digest(session_token: str) -> str:
     return hashlib.sha256(session_token.encode()).hexdigest()[:32]
 
 
-@lru_cache(maxsize=4)
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=SALT)  # built once per key: building it cost more than using it
+    return URLSafeTimedSerializer(secret_key, salt=SALT)
 
 
 def make_token(secret_key: str, certificate_id: int, holder_id: int, session_token: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.courses.models import Certification, CourseVersion
-from app.database import UTCDateTime
+from app.timestamps import UTCDateTime
 from app.extensions import db
 
 

@@ -14,7 +14,6 @@ from flask import current_app
 from app.certificates.services import (
     certificate_document, certificates_without_pdf, newest_certificate_id, pending_pdf_ids, render_document, store_pdfs,
 )
-from app.database import read_only_from_here, write_after_reading
 from app.extensions import db
 
 # A poll looks only above the highest id already handled (an index range, however many certificates
@@ -29,22 +28,25 @@ class RendererTally:
     failed: list[int] = field(default_factory=list)
 
 
-def render_batch(ids: list[int], tally: RendererTally) -> None:
-    """Read what these certificates' PDFs show and end the read, render them holding no
-    transaction, then store them in one short write and commit. One that fails is logged and left
-    for the next sweep or download.
+def render_and_store_pdfs(certificate_ids: list[int]) -> None:
+    """After the commit that issued these certificates: render and store their PDFs. A failure here
+    loses nothing: the certificate is committed, and the renderer or its first download renders it."""
+    render_batch(certificate_ids, RendererTally())
 
-    On SQLite an open read transaction pins its snapshot of the write-ahead log: while it lasts the
-    log cannot start over, so under load every commit made it longer and every read slower (it grew
-    to 300 MB in a benchmark's quiz run while the renderer, at idle priority, sat in a batch)."""
-    read_only_from_here(db.session)
+
+def render_batch(ids: list[int], tally: RendererTally) -> None:
+    """Read what these certificates' PDFs show, render them outside any transaction, then store
+    them and commit. One that fails is logged and left for the next sweep or download.
+
+    No transaction stays open while rendering or sleeping: on SQLite an open read pins its snapshot
+    of the write-ahead log, which then cannot start over and grows with every commit meanwhile."""
     documents = []
     for certificate in certificates_without_pdf(ids):
         try:
             documents.append((certificate.id, certificate_document(certificate)))
         except Exception:  # noqa: BLE001 - one bad certificate must not stop the others
             _failed(certificate.id, tally)
-    db.session.commit()  # nothing written: this ends the read before the slow part
+    db.session.commit()  # nothing written: ends the read before the slow part
     rendered = []
     for certificate_id, document in documents:
         try:
@@ -52,7 +54,6 @@ def render_batch(ids: list[int], tally: RendererTally) -> None:
         except Exception:  # noqa: BLE001
             _failed(certificate_id, tally)
     if rendered:
-        write_after_reading(db.session)
         tally.stored += store_pdfs(rendered)
         db.session.commit()
 
@@ -70,7 +71,6 @@ def run_renderer(batch: int, interval: float, watch: bool, stopping: Callable[[]
     while not stopping():
         sweep = polls % FULL_SWEEP_EVERY == 0
         polls += 1
-        read_only_from_here(db.session)  # polling takes no write lock
         newest = newest_certificate_id()
         found = pending_pdf_ids(batch, after=0 if sweep else after, issued_since=issued_since)
         ids = found if sweep else [i for i in found if i not in tally.failed]

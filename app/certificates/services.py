@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -13,7 +13,7 @@ from app.audit.services import record
 from app.certificates import links, rules
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
 from app.certificates.signing import SigningKey, load_or_create_key
-from app.database import OneRowRead, add_once, column_rows, insert_ignoring_conflicts
+from app.unique_rows import add_once, insert_ignoring_conflicts
 from app.extensions import db
 from app.permissions import can_revoke_certificates
 
@@ -23,11 +23,11 @@ class CertificateError(Exception):
 
 
 def signing_key() -> SigningKey:
-    app = current_app._get_current_object()
-    key = app.extensions.get("postready.signing_key")
+    """The app's signing key, read from its file once per process (the file changes only by a deploy)."""
+    key = current_app.extensions.get("postready.signing_key")
     if key is None:
-        key = load_or_create_key(app.instance_path, app.config.get("CERTIFICATE_SIGNING_KEY"))
-        app.extensions["postready.signing_key"] = key
+        key = load_or_create_key(current_app.instance_path, current_app.config.get("CERTIFICATE_SIGNING_KEY"))
+        current_app.extensions["postready.signing_key"] = key
     return key
 
 
@@ -147,26 +147,18 @@ class StoredPdf(NamedTuple):
     sha256: str | None
 
 
-# Built once: composing the statement cost more than running it.
 _STORED_PDF = (
     select(Certificate.user_id, Certificate.certification_slug, Certificate.issued_at,
            CertificatePdf.content, CertificatePdf.sha256)
     .outerjoin(CertificatePdf, CertificatePdf.certificate_id == Certificate.id)
-    .where(Certificate.id == bindparam("certificate_id"))
 )
 
 
 def stored_pdf(certificate_id: int) -> StoredPdf | None:
-    """One certificate's holder, file name parts and PDF, in one statement; None if there is no
+    """One certificate's holder, file name parts and PDF, in one query; None if there is no
     such certificate. A download needs no more."""
-    row = column_rows(db.session, _STORED_PDF, {"certificate_id": certificate_id}).first()
+    row = db.session.execute(_STORED_PDF.where(Certificate.id == certificate_id)).first()
     return None if row is None else StoredPdf(*row)
-
-
-_STORED_PDF_WITH_HOLDER_SIGN_IN = OneRowRead(
-    _STORED_PDF.add_columns(User.session_token, User.active).join(User, User.id == Certificate.user_id)
-    .where(Certificate.user_id == bindparam("holder_id"))
-)
 
 
 def download_link_url_token(holder: User, certificate: Certificate) -> str:
@@ -174,15 +166,16 @@ def download_link_url_token(holder: User, certificate: Certificate) -> str:
     return links.make_token(current_app.secret_key, certificate.id, holder.id, holder.session_token)
 
 
-def stored_pdf_by_link(certificate_id: int, token: str, *, secret_key: str, engine) -> StoredPdf | None:
+def stored_pdf_by_link(certificate_id: int, token: str) -> StoredPdf | None:
     """What `stored_pdf` gives, if the link is good, its holder still signed in and the PDF stored;
-    else None (the signed-in route then decides). One statement on `engine`, outside any session:
-    app.certificates.link_downloads calls it before Flask's request machinery runs."""
-    link = links.read_token(secret_key, token, certificate_id)
+    else None (the signed-in route then decides)."""
+    link = links.read_token(current_app.secret_key, token, certificate_id)
     if link is None:
         return None
-    row = _STORED_PDF_WITH_HOLDER_SIGN_IN.first(engine, {"certificate_id": certificate_id,
-                                                        "holder_id": link.holder_id})
+    row = db.session.execute(
+        _STORED_PDF.add_columns(User.session_token, User.active).join(User, User.id == Certificate.user_id)
+        .where(Certificate.id == certificate_id, Certificate.user_id == link.holder_id)
+    ).first()
     if row is None:
         return None
     *stored, session_token, active = row

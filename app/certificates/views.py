@@ -6,17 +6,16 @@ from sqlalchemy.orm import selectinload
 
 from app.auth import ensure_or_404, permission_required
 from app.certificates.forms import RevokeForm
-from app.certificates.link_downloads import download_headers
 from app.certificates.models import Certificate, CertificatePdf
-from app.certificates.renderer import RendererTally, render_batch
 from app.certificates.services import (
-    CertificateError, certificate_by_code, download_link_url_token, render_missing_pdfs, revoke_certificate, signing_key,
-    store_pdfs, stored_pdf, verify,
+    CertificateError, StoredPdf, certificate_by_code, download_link_url_token, render_missing_pdfs, revoke_certificate,
+    signing_key, store_pdfs, stored_pdf, stored_pdf_by_link, verify,
 )
 from app.certificates.rules import download_is_audited
 from app.certificates.signing import b64url
 from app.audit.services import record
-from app.database import utcnow, write_after_reading
+from app.timestamps import utcnow
+from app.sqlite import writes_db
 from app.extensions import db, limiter
 from app.accounts.models import User
 from app.permissions import can_revoke_certificates, can_view_certificate, can_view_certificate_held_by
@@ -40,7 +39,6 @@ def _certificate_for_code(code: str) -> Certificate:
 
 def _verified(code: str):
     result = verify(_certificate_for_code(code), utcnow())
-    write_after_reading(db.session)
     record("certificate.verified", actor_label="public", subject_type="certificate", subject_id=result.certificate.id,
            at=result.checked_at, details={"status": result.status.value})
     db.session.commit()
@@ -49,6 +47,7 @@ def _verified(code: str):
 
 @bp.get("/verify/<code>")
 @limiter.limit(_verify_limit)
+@writes_db
 def verify_page(code: str):
     result = _verified(code)
     return render_template("certificates/verify.html", result=result, certificate=result.certificate)
@@ -56,16 +55,10 @@ def verify_page(code: str):
 
 @bp.get("/verify/<code>.json")
 @limiter.limit(_verify_limit)
+@writes_db
 def verify_json(code: str):
     result = _verified(code)
     return jsonify(result.as_json())
-
-
-def store_new_pdfs(certificate_ids: list[int]) -> None:
-    """After the commit that issued these certificates: render their PDFs holding no lock (a tenth
-    of a second each), then store them in a short write. A failure here loses nothing: the
-    certificate is committed, and the renderer or its first download renders the PDF."""
-    render_batch(certificate_ids, RendererTally())
 
 
 @bp.get("/certificates/public-key.pem")
@@ -103,37 +96,44 @@ def detail(certificate_id: int):
                            result=verify(certificate, utcnow()), form=RevokeForm())
 
 
+def download_headers(pdf: StoredPdf) -> dict[str, str]:
+    return {
+        "Content-Type": "application/pdf",
+        "Content-Disposition":
+            f'attachment; filename="postready-certificate-{pdf.certification_slug}-{pdf.issued_at:%Y-%m-%d}.pdf"',
+        "Cache-Control": "private, max-age=0",
+        "ETag": f'"{pdf.sha256}"',
+    }
+
+
 @bp.get("/certificates/<int:certificate_id>/pdf")
 @login_required
+@writes_db
 def download(certificate_id: int):
     """The stored PDF; the holder's own download stays a pure read (rules.download_is_audited)."""
-    found = stored_pdf(certificate_id)  # one statement: the holder, the file name's parts, the bytes
-    # The holder of one's own certificate is the signed-in user, already loaded: no query.
+    found = stored_pdf(certificate_id)
     ensure_or_404(found is not None
                   and can_view_certificate_held_by(current_user, db.session.get(User, found.user_id)))
-    audited = download_is_audited(current_user.id, found.user_id)
-    wrote = found.content is None or audited
     if found.content is None:  # the process that issued it stopped before storing its PDF: render it now, once
-        rendered = render_missing_pdfs([certificate_id])
-        write_after_reading(db.session)
-        store_pdfs(rendered)
+        store_pdfs(render_missing_pdfs([certificate_id]))
         pdf = db.session.get(CertificatePdf, certificate_id)  # whoever stored it first
-        found = found._replace(content=pdf.content, sha256=pdf.sha256)
-    if audited:
-        write_after_reading(db.session)
+        found = StoredPdf(found.user_id, found.certification_slug, found.issued_at, pdf.content, pdf.sha256)
+    if download_is_audited(current_user.id, found.user_id):
         record("export.downloaded", actor=current_user, subject_type="certificate", subject_id=certificate_id,
                details={"export": "certificate-pdf"})
-    if wrote:
-        db.session.commit()  # a pure read (the holder's own, stored PDF) has nothing to commit
+    db.session.commit()
     return Response(found.content, headers=download_headers(found))
 
 
 @bp.get("/certificates/<int:certificate_id>/pdf/<token>")
 def download_by_link(certificate_id: int, token: str):
-    """The holder's own PDF by the link on their certificate page. A link that serves a stored PDF
-    is answered before Flask (app.certificates.link_downloads); what reaches this view could not be
-    served (expired, forged, signed out since, not stored yet): the signed-in route decides."""
-    return redirect(url_for(".download", certificate_id=certificate_id))
+    """The holder's own PDF by the signed link on their certificate page (app.certificates.links).
+    A link that cannot be served (expired, forged, signed out since, not stored yet) sends the
+    browser to the signed-in route, which decides."""
+    found = stored_pdf_by_link(certificate_id, token)
+    if found is None:
+        return redirect(url_for(".download", certificate_id=certificate_id))
+    return Response(found.content, headers=download_headers(found))
 
 
 @bp.post("/certificates/<int:certificate_id>/revoke")

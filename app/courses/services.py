@@ -15,7 +15,8 @@ from app.courses.models import (
     Question,
     QuestionOption,
 )
-from app.database import PlainStatement, insert_ignoring_conflicts, utcnow
+from app.timestamps import utcnow
+from app.unique_rows import insert_ignoring_conflicts
 from app.extensions import db
 
 
@@ -100,12 +101,9 @@ def current_versions() -> list[CourseVersion]:
     ))
 
 
-_CURRENT_VERSION_IDS = PlainStatement(_NEWEST_PER_COURSE)
-
-
 def current_version_ids() -> list[int]:
-    """The newest version of every course, as ids: one plain query (every passed module asks)."""
-    return [version_id for version_id, in _CURRENT_VERSION_IDS.rows(db.session)]
+    """The newest version of every course, as ids."""
+    return list(db.session.scalars(_NEWEST_PER_COURSE))
 
 
 def current_version(course_slug: str) -> CourseVersion | None:

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.courses.models import Module, Question, QuestionOption
-from app.database import UTCDateTime
+from app.timestamps import UTCDateTime
 from app.extensions import db
 
 
@@ -65,8 +65,7 @@ class Submission(db.Model):
 
     attempt: Mapped[Attempt] = relationship(back_populates="submission")
 
-    # Set by submit_attempt on the instance it returns, never stored: certificates the pass earned.
-    issued_certificates: list = []
+    # submit_attempt sets `issued_certificates` on the instance it returns (never stored): what the pass earned.
 
 
 class Answer(db.Model):

@@ -2,7 +2,7 @@
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import UTCDateTime
+from app.timestamps import UTCDateTime
 from app.extensions import db
 
 

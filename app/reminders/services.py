@@ -13,7 +13,7 @@ from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
 from app.courses.models import Module, ModuleCompletion
 from app.courses.services import current_versions
-from app.database import insert_ignoring_conflicts
+from app.unique_rows import insert_ignoring_conflicts
 from app.extensions import db
 from app.mail import Mail, Mailer
 from app.reminders.models import ReminderSent

@@ -4,8 +4,7 @@ from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 
-from flask import current_app
-from sqlalchemy import Select, bindparam, func, or_, select, true
+from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Department, User
@@ -15,11 +14,8 @@ from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
 from app.courses.models import CourseVersion, Lesson, LessonView, Module, ModuleCompletion
 from app.courses.services import current_versions
-from app.database import column_rows
 from app.extensions import db
-from app.reports.cell_cache import cell_cache
-from app.reports.models import EvidenceVersion
-from app.reports.rules import Cell, OpenAssignment, cells_fresh_until, requirement_status
+from app.reports.rules import Cell, OpenAssignment, requirement_status
 from app.rights.policy import RightsPolicy
 from app.rights.services import suspensions_by_person
 
@@ -49,40 +45,23 @@ class PersonRow:
 
 
 def _rows(query):
-    return column_rows(db.session, query)
+    return db.session.execute(query)
 
 
 @dataclass(frozen=True)
-class _Catalog:
-    newest: int | None                     # the newest course version's id: this catalog's identity
+class Catalog:
     requirements: tuple[Requirement, ...]  # today's
     slug_of: dict[int, str]                # module id -> slug, for every version's modules
 
 
-def _catalog() -> _Catalog:
-    """Course data the reports need, kept per process: versions and modules never change once
-    loaded, and a sync that adds any adds a newer course version, which reloads this."""
-    app = current_app._get_current_object()
-    newest = _rows(select(func.max(CourseVersion.id))).scalar()
-    cached = app.extensions.get("postready.report_catalog")
-    if cached is None or cached[0] != newest:
-        cached = (newest, _Catalog(newest, tuple(_requirements(current_versions())),
-                                   dict(_rows(select(Module.id, Module.slug)).all())))
-        app.extensions["postready.report_catalog"] = cached
-    return cached[1]
-
-
-class _Today(list):
-    """Today's requirements, with the catalog they came from (people_rows needs it too: no second look)."""
-
-    def __init__(self, catalog: _Catalog):
-        super().__init__(catalog.requirements)
-        self.catalog = catalog
+def catalog() -> Catalog:
+    """Course data the reports need: today's requirements, and every module's slug (past dates too)."""
+    return Catalog(tuple(_requirements(current_versions())), dict(_rows(select(Module.id, Module.slug)).all()))
 
 
 def requirements(at: datetime | None = None) -> list[Requirement]:
     """The certifications people are measured against: those of the version in use at `at` (default: now)."""
-    return _Today(_catalog()) if at is None else _requirements(_versions_at(at))
+    return list(catalog().requirements) if at is None else _requirements(_versions_at(at))
 
 
 def _requirements(versions: list[CourseVersion]) -> list[Requirement]:
@@ -112,21 +91,13 @@ def people_rows(ids_query: Select | list[int], at: datetime, as_of: bool, policy
     the same answer every time it is asked. Without it nothing is in the future,
     so the time filters are left out and the indexes cover the scans.
 
-    A team today reuses the cells each worker keeps (cell_cache); anything else is computed.
+    Every input is read ordered by person, in step with the roster: only one person's
+    records are held at a time, not the whole organisation's (a full export's peak memory).
     """
     ids_query = _resolved(ids_query)
-    if as_of or not isinstance(ids_query, _Ids):
-        return _computed_rows(ids_query, at, as_of, policy, reqs)
-    return _team_rows(ids_query, at, policy, reqs)
-
-
-def _computed_rows(ids_query, at: datetime, as_of: bool, policy: RightsPolicy,
-                   reqs: list[Requirement]) -> list[PersonRow]:
-    """Every input is read ordered by person, in step with the roster: only one person's
-    records are held at a time, not the whole organisation's (a full export's peak memory)."""
     large = not isinstance(ids_query, _Ids)  # the organisation, or a line too long to list
     until = at if as_of else None
-    evidence = _Evidence(ids_query, large, until, at, policy, _catalog_of(reqs))
+    evidence = _Evidence(ids_query, large, until, at, policy, catalog())
     person_query = _people_query(until).where(_in(User.id, ids_query)).order_by(User.id)
     rows = []
     try:
@@ -138,39 +109,11 @@ def _computed_rows(ids_query, at: datetime, as_of: bool, policy: RightsPolicy,
     return rows
 
 
-def _team_rows(ids: "_Ids", at: datetime, policy: RightsPolicy, reqs: list[Requirement]) -> list[PersonRow]:
-    """Today's rows for a listed scope: the roster with each person's evidence version first, then
-    the records of only those whose kept cells no longer answer (read after the versions, so cells
-    are never filed under a version older than the records they were computed from)."""
-    roster = column_rows(db.session, _TEAM_ROSTER, {"ids": list(ids)}).all()
-    # Cells hold for one catalog (module ids to slugs), set of requirements and rights policy.
-    catalog = _catalog_of(reqs)
-    cache, key = cell_cache(), (catalog.newest, tuple(reqs), policy.rights)
-    cells_of = cache.lookup(key, [(r.id, r.version) for r in roster], at)
-    missing = [r for r in roster if r.id not in cells_of]
-    if missing:
-        evidence = _Evidence(_Ids(r.id for r in missing), False, None, at, policy, catalog)
-        try:
-            for r in missing:
-                cells, fresh_until = evidence.cells_and_fresh_until(r.id, reqs, at)
-                if r.version is not None:  # no version row (a person added with triggers off): never kept
-                    cache.store(key, r.id, r.version, at, fresh_until, cells)
-                cells_of[r.id] = cells
-        finally:
-            evidence.close()
-    return [PersonRow(pid, name, email, dept or "", manager_name or "", hired, active, cells_of[pid])
-            for pid, name, email, dept, manager_name, hired, active, _version in roster]
-
-
-def _catalog_of(reqs: list[Requirement]) -> _Catalog:
-    return reqs.catalog if isinstance(reqs, _Today) else _catalog()
-
-
 class _Evidence:
     """A scope's records that decide its cells, read in step with ascending person ids."""
 
     def __init__(self, ids_query, large: bool, until: datetime | None, at: datetime, policy: RightsPolicy,
-                 catalog: _Catalog):
+                 catalog: Catalog):
         slug_of = catalog.slug_of  # every version's modules: a past date's too
         self._certificates = _InStep(_certificates(ids_query, until, at), large, lambda rows: _held(rows, until), ())
         self._completions = _InStep(_completions(ids_query, until), large,
@@ -181,15 +124,11 @@ class _Evidence:
         self._platform_of = {r.slug: r.platform for r in policy.rights}
 
     def cells(self, pid: int, reqs: list[Requirement], at: datetime) -> tuple[Cell, ...]:
-        return self.cells_and_fresh_until(pid, reqs, at, fresh=False)[0]
-
-    def cells_and_fresh_until(self, pid: int, reqs: list[Requirement], at: datetime, fresh: bool = True):
-        """This person's cells, and (with `fresh`) until when they hold (rules.cells_fresh_until)."""
         mine = self._suspensions.get(pid)
         done, seen = self._completions.of(pid), self._activity.of(pid)
         held, assigned = self._certificates.of(pid), self._assignments.of(pid)
         platform_of = self._platform_of
-        cells = tuple(
+        return tuple(
             requirement_status(
                 [c for c in held if c.slug == req.slug], req.module_slugs, done, seen,
                 [a for slug, a in assigned if slug == req.slug],
@@ -199,7 +138,6 @@ class _Evidence:
             )
             for req in reqs
         )
-        return cells, (cells_fresh_until(held, [a for _slug, a in assigned], at) if fresh else None)
 
     def close(self):
         for source in (self._certificates, self._completions, self._activity, self._assignments):
@@ -257,12 +195,6 @@ def _people_query(as_of: datetime | None) -> Select:
             .where(User.created_at <= as_of))
 
 
-# A listed team today, with each person's evidence version (cell_cache), built once.
-_TEAM_ROSTER = (_people_query(None).add_columns(EvidenceVersion.version)
-                .outerjoin(EvidenceVersion, EvidenceVersion.user_id == User.id)
-                .where(User.id.in_(bindparam("ids", expanding=True))).order_by(User.id))
-
-
 RESOLVE_UP_TO = 5000  # a scope of up to this many people is read once and passed as a list of ids
 
 
@@ -275,7 +207,7 @@ def _resolved(ids_query: Select | list[int]):
     if ids_query is EVERYONE:
         return ids_query
     if isinstance(ids_query, list):
-        return _Ids(ids_query)  # already read (walk_reporting_line)
+        return _Ids(ids_query)
     ids = _rows(ids_query.limit(RESOLVE_UP_TO + 1)).scalars().all()
     return _Ids(ids) if len(ids) <= RESOLVE_UP_TO else ids_query
 

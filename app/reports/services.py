@@ -7,10 +7,9 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import Select, select
 
 from app.accounts.models import User
-from app.accounts.placements import placements_at
-from app.accounts.services import reporting_line_subquery, walk_reporting_line
+from app.accounts.reporting_line import reporting_line_query as line_query
 from app.extensions import db
-from app.reports.data import EVERYONE, RESOLVE_UP_TO, PersonRow, Requirement, people_rows, requirements
+from app.reports.data import EVERYONE, PersonRow, Requirement, people_rows, requirements
 from app.reports.rules import Status, Summary, summarize
 from app.rights.services import policy
 
@@ -36,18 +35,9 @@ def parse_as_of(value: str | None, now: datetime) -> datetime | None:
     return min(moment, now)
 
 
-def reporting_line_query(manager: User, as_of: datetime | None = None) -> Select | list[int]:
-    """Ids of everyone under this manager: today, or as the reporting lines were at `as_of` (the
-    placement history). A line today of up to RESOLVE_UP_TO people comes as a list, walked through
-    the manager index (walk_reporting_line); anything else as a subquery (recursive CTE)."""
-    if as_of is None:
-        line = walk_reporting_line(manager.id, RESOLVE_UP_TO)
-        return line if line is not None else reporting_line_subquery(manager.id)
-    placed = placements_at(as_of)
-    placed = select(placed.c.user_id.label("id"), placed.c.manager_id).cte("placed")
-    line = select(placed.c.id).where(placed.c.manager_id == manager.id).cte("line", recursive=True)
-    line = line.union(select(placed.c.id).join(line, placed.c.manager_id == line.c.id))
-    return select(line.c.id)
+def reporting_line_query(manager: User, as_of: datetime | None = None) -> Select:
+    """Ids of everyone under this manager: today, or as the reporting lines were at `as_of`."""
+    return line_query(manager.id, as_of)
 
 
 def organization_query(as_of: datetime | None = None) -> Select:

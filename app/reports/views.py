@@ -11,7 +11,8 @@ from app.assignments.models import Assignment
 from app.auth import ensure_or_404, permission_required
 from app.certificates.services import certificates_of
 from app.audit.services import record
-from app.database import utcnow, write_after_reading
+from app.sqlite import writes_db
+from app.timestamps import utcnow
 from app.extensions import db
 from app.permissions import can_view_organization, can_view_person, can_view_team, viewable_people
 from app.quizzes.models import Attempt
@@ -45,8 +46,7 @@ def _my_team(as_of):
 
 
 def _exported(name: str, as_of) -> None:
-    """Record who exported what, after the report is computed (in its own short write)."""
-    write_after_reading(db.session)
+    """Record who exported what (views that export are marked writes_db)."""
     record("export.downloaded", actor=current_user, subject_type="report", subject_id=name,
            details={"as_of": as_of.isoformat() if as_of else None, "query": request.query_string.decode()[:500]})
     db.session.commit()
@@ -61,10 +61,10 @@ def _csv(board, name: str) -> Response:
     return response
 
 
-def _render(board, title: str, endpoint: str, departments=None, line_today=None):
+def _render(board, title: str, endpoint: str, departments=None):
     chart = status_chart([r.short_title for r in board.requirements], board.summaries,
                          f"{title}: status of {board.total_people} people by requirement")
-    linkable = viewable_people(current_user, {r.id for r in board.page_rows}, line_today)
+    linkable = viewable_people(current_user, {r.id for r in board.page_rows})
     return render_template("reports/dashboard.html", board=board, title=title, chart=chart, endpoint=endpoint,
                            statuses=list(Status), department_lines=departments, linkable=linkable)
 
@@ -73,12 +73,12 @@ def _render(board, title: str, endpoint: str, departments=None, line_today=None)
 @permission_required(can_view_team)
 def team():
     board, scope = _board(_my_team)
-    # Today's line comes as the list of ids just read (reporting_line_query): no second look.
-    return _render(board, "My team", "reports.team", line_today=scope if isinstance(scope, list) else None)
+    return _render(board, "My team", "reports.team")
 
 
 @bp.get("/team.csv")
 @permission_required(can_view_team)
+@writes_db
 def team_csv():
     return _csv(_board(_my_team)[0], "team")
 
@@ -92,6 +92,7 @@ def organization():
 
 @bp.get("/organization.csv")
 @permission_required(can_view_organization)
+@writes_db
 def organization_csv():
     return _csv(_board(services.organization_query)[0], "organization")
 
@@ -145,6 +146,7 @@ def _period():
 
 @bp.get("/reports/audit.pdf")
 @login_required
+@writes_db
 def audit_pdf():
     name = _audit_scope_name()
     now = utcnow()
@@ -160,6 +162,7 @@ def audit_pdf():
 
 @bp.get("/reports/new-hires")
 @login_required
+@writes_db
 def new_hires():
     name = _audit_scope_name()
     if not request.args.get("from"):

@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 
 from app.auth import permission_required
-from app.database import utcnow
+from app.timestamps import utcnow
 from app.extensions import db
 from app.permissions import can_manage_people
 from app.staff.csv_import import MAX_BYTES

@@ -93,16 +93,16 @@ class Site:
 
         Reads begin deferred, as GET requests do; writes take SQLite's write lock up front.
         """
-        from app.database import set_write_intent
+        from app.sqlite import write_intent
         from app.extensions import db
 
-        set_write_intent(write)
+        write_intent.set(write)
         with self.app.app_context():
             try:
                 yield db.session
             finally:
                 db.session.remove()
-                set_write_intent(True)
+                write_intent.set(True)
 
     def answer_key(self, attempt_id: int) -> dict[int, tuple[list[int], list[int]]]:
         """question id -> (correct option ids, wrong option ids) of an attempt, read from the database.
@@ -135,7 +135,7 @@ class Site:
         """Start an attempt through the service layer as if `minutes` had passed (the retake cooldown)."""
         from app.accounts.services import find_by_email
         from app.courses.services import current_module
-        from app.database import utcnow
+        from app.timestamps import utcnow
         from app.quizzes.services import start_attempt
 
         with self.db(write=True) as session:
@@ -162,7 +162,7 @@ def _seed(site: Site) -> None:
     from app.certificates.models import Certificate
     from app.courses.content import read_courses
     from app.courses.services import current_module, record_lesson_view, sync_courses
-    from app.database import utcnow
+    from app.timestamps import utcnow
     from app.demo import create_demo_organisation
     from app.extensions import db
     from app.quizzes.services import start_attempt, submit_attempt
