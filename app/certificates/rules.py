@@ -26,8 +26,7 @@ class HeldCertificate:
     revoked_at: datetime | None = None
 
     def valid_at(self, now: datetime) -> bool:
-        # certificate_status(...) == VALID, spelled out: reports ask this for every certificate.
-        return self.issued_at <= now < self.expires_at and (self.revoked_at is None or self.revoked_at > now)
+        return self.issued_at <= now and certificate_status(self.expires_at, self.revoked_at, now) is CertificateStatus.VALID
 
 
 def download_is_audited(actor_id: int, holder_id: int) -> bool:
