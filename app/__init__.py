@@ -21,6 +21,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.DEFAULTS)
     app.config.update(config.from_environment(app.instance_path))
     app.config.update(overrides or {})
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = config.trusted_hosts_for(app.config["PUBLIC_BASE_URL"])
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri not in ("sqlite://", "sqlite:///:memory:"):  # memory: no pool
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {

@@ -1,5 +1,6 @@
 """Configuration from the environment, with safe defaults for development."""
 import os
+from urllib.parse import urlsplit
 
 INSECURE_DEV_KEY = "dev-only-insecure-secret-key"
 CERTIFICATE_PDF_MODES = ("at-issue", "worker")
@@ -9,6 +10,15 @@ def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1"]
+
+
+def trusted_hosts_for(public_base_url: str) -> list[str]:
+    """The default TRUSTED_HOSTS: the host of PUBLIC_BASE_URL (any loopback name for a loopback one)."""
+    host = urlsplit(public_base_url).hostname or ""
+    return list(LOOPBACK_HOSTS) if host in LOOPBACK_HOSTS else [host]
 
 
 def from_environment(instance_path: str) -> dict:
@@ -27,6 +37,9 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         # Absolute address of this site, used in certificate QR codes and emails.
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Host names this site answers to (Flask checks each request's Host header against them).
+        **({"TRUSTED_HOSTS": [h.strip() for h in env["TRUSTED_HOSTS"].split(",") if h.strip()]}
+           if env.get("TRUSTED_HOSTS") else {}),
         "CERTIFICATE_SIGNING_KEY": env.get("CERTIFICATE_SIGNING_KEY"),
         # When a certificate's PDF is rendered: "at-issue" by the request that issued it (right after
         # its commit), or "worker" by `postready certificates render-pending --watch` running beside

@@ -1,7 +1,7 @@
 """Error pages: a clear message, never a stack trace or SQL."""
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.extensions import db
 
@@ -30,6 +30,11 @@ def register(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return _render(400, "Your form expired or was sent from somewhere else. Reload the page and try again.")
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc):
+        # The Host header names no site of ours (TRUSTED_HOSTS), so no link can be built: plain text.
+        return "This site does not answer to that host name.", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

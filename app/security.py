@@ -1,5 +1,5 @@
 """HTTP security headers on every response (error pages too: Flask runs after_request for them)."""
-from flask import Flask
+from flask import Flask, request
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -24,6 +24,8 @@ EVERY_RESPONSE = (
     ("Cross-Origin-Opener-Policy", "same-origin"),
 )
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+# The same for everyone and free of personal data: browsers and proxies may keep these.
+PUBLIC_ENDPOINTS = {"static", "api.openapi", "certificates.public_key_pem", "certificates.public_key_jwk"}
 
 
 def register(app: Flask) -> None:
@@ -31,6 +33,6 @@ def register(app: Flask) -> None:
     def add_security_headers(response):
         for name, value in EVERY_RESPONSE + (() if app.debug else (HSTS,)):
             response.headers.setdefault(name, value)
-        if response.mimetype == "text/html" and "Cache-Control" not in response.headers:
-            response.headers["Cache-Control"] = "no-store"  # pages can show personal data: no shared caches
+        if "Cache-Control" not in response.headers and request.endpoint not in PUBLIC_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"  # pages, files and API answers can hold personal data
         return response

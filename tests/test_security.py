@@ -100,11 +100,29 @@ def test_security_headers_on_every_response(app, client, people):
         assert headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_pages_are_never_kept_in_shared_caches_and_files_keep_their_own_rules(client, people):
+def test_nothing_private_is_kept_in_caches_and_public_files_keep_their_own_rules(client, course, people, login):
     assert client.get("/login").headers["Cache-Control"] == "no-store"  # HTML: may show personal data
     assert client.get("/nope").headers["Cache-Control"] == "no-store"
+    assert client.get("/api/v1/people/x@y.z/posting-rights").headers["Cache-Control"] == "no-store"
+    login(people.admin)
+    for path in ("/organization.csv", "/reports/audit.pdf"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store", path
     assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
     assert client.get("/api/v1/openapi.json").headers.get("Cache-Control") != "no-store"
+    assert client.get("/certificates/public-key.pem").headers.get("Cache-Control") != "no-store"
+
+
+def test_only_configured_hosts_are_answered(database_url, tmp_path, people):
+    """A forged Host header must never make the site build links to another site."""
+    app = another_app(database_url, tmp_path, SERVER_NAME=None, PUBLIC_BASE_URL="https://postready.example.org")
+    client = app.test_client()
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+    answered = client.get("/", headers={"Host": "postready.example.org"})
+    assert answered.status_code == 302 and "evil" not in answered.headers["Location"]
+    pinned = another_app(database_url, tmp_path, SERVER_NAME=None, TRUSTED_HOSTS=["a.example", "b.example"])
+    assert pinned.test_client().get("/login", headers={"Host": "b.example"}).status_code == 200
+    assert pinned.test_client().get("/login", headers={"Host": "127.0.0.1"}).status_code == 400
 
 
 def test_debug_responses_leave_out_hsts(database_url, tmp_path, people):

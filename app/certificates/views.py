@@ -101,7 +101,7 @@ def download_headers(pdf: StoredPdf) -> dict[str, str]:
         "Content-Type": "application/pdf",
         "Content-Disposition":
             f'attachment; filename="postready-certificate-{pdf.certification_slug}-{pdf.issued_at:%Y-%m-%d}.pdf"',
-        "Cache-Control": "private, max-age=0",
+        "Cache-Control": "no-store",
         "ETag": f'"{pdf.sha256}"',
     }
 
