@@ -3,7 +3,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from app import MIGRATIONS_DIR
+from app.paths import MIGRATIONS_DIR
 from app.extensions import db, migrations
 
 
