@@ -19,6 +19,7 @@ from app.reports.csv_export import csv_text, safe_cell
 from app.reports.services import Filters, build_dashboard, organization_query, reporting_line_query
 from app.rights.services import suspend_rights
 from tests.factories import certify, make_user, pass_module
+from tests.tools import need_tool
 
 NOW = utcnow()
 
@@ -231,6 +232,7 @@ def test_audit_pdf_has_digest_versions_and_roster(client, course, people, login,
     day = (NOW - timedelta(days=1)).date().isoformat()
     first = client.get(f"/reports/audit.pdf?as_of={day}")
     assert first.status_code == 200 and first.data.startswith(b"%PDF")
+    need_tool("pdftotext", "poppler-utils")
     path = tmp_path / "audit.pdf"
     path.write_bytes(first.data)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
