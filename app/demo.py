@@ -41,8 +41,8 @@ def _hired_at(day: date) -> datetime:
 
 def _pass_modules(user: User, slugs: list[str], when: datetime) -> None:
     """Read the lessons and pass the quizzes, as of `when`, through the real services."""
-    from app.courses.services import current_module, current_versions, record_lesson_view
     from app.certificates.services import render_missing_pdfs, store_pdfs
+    from app.courses.services import current_module, current_versions, record_lesson_view
     from app.quizzes.services import start_attempt, submit_attempt
 
     course = current_versions()[0].course.slug
