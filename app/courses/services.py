@@ -3,7 +3,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from app.courses.specs import CourseSpec
 from app.courses.markdown import render_markdown
 from app.courses.models import (
     Certification,
@@ -15,6 +14,7 @@ from app.courses.models import (
     Question,
     QuestionOption,
 )
+from app.courses.specs import CourseSpec
 from app.database import PlainStatement, insert_ignoring_conflicts, utcnow
 from app.extensions import db
 
