@@ -4,6 +4,9 @@ In the repository they are the top-level folders `migrations/` and `courses/`. A
 package (`pip install .`) carries them as `app/migrations/` and `app/bundled_courses/`
 (pyproject.toml maps those package names to the two folders). The installed copy is used
 when it exists; otherwise, in a checkout or an editable install, the folders themselves.
+
+(app/__init__.py still computes its own MIGRATIONS_DIR, right only in a checkout; nothing uses it
+any more, and it is to become `from app.paths import MIGRATIONS_DIR`.)
 """
 import os
 
