@@ -8,15 +8,15 @@ from flask_login import current_user
 from app import config, sqlite
 from app.extensions import csrf, db, limiter, login_manager
 
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
-
 
 class ConfigurationError(RuntimeError):
     pass
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # The instance folder holds the SQLite database and the signing key: INSTANCE_PATH, or Flask's default
+    # (instance/ in a checkout; <prefix>/var/app-instance for an installed package).
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config.DEFAULTS)
     app.config.update(config.from_environment(app.instance_path))

@@ -2,6 +2,8 @@
 import os
 from urllib.parse import urlsplit
 
+from app.paths import BUNDLED_COURSES_DIR
+
 INSECURE_DEV_KEY = "dev-only-insecure-secret-key"
 CERTIFICATE_PDF_MODES = ("at-issue", "worker")
 
@@ -29,7 +31,7 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY", INSECURE_DEV_KEY),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
         "ORG_NAME": env.get("ORG_NAME", "PostReady Demo Health"),
-        "COURSES_DIR": env.get("COURSES_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "courses")),
+        "COURSES_DIR": env.get("COURSES_DIR", BUNDLED_COURSES_DIR),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=not _bool(env.get("FLASK_DEBUG"))),
         "REDIS_URL": env.get("REDIS_URL"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",

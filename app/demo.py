@@ -13,8 +13,8 @@ from app.accounts.passwords import hash_password
 from app.accounts.placements import record_placements
 from app.accounts.services import department_named, find_by_email
 from app.assignments.services import assign_onboarding
-from app.timestamps import utcnow
 from app.extensions import db
+from app.timestamps import utcnow
 
 DEMO_PASSWORD = "postready-demo-2026"
 DOMAIN = "demo-health.example"
@@ -41,8 +41,8 @@ def _hired_at(day: date) -> datetime:
 
 def _pass_modules(user: User, slugs: list[str], when: datetime) -> None:
     """Read the lessons and pass the quizzes, as of `when`, through the real services."""
-    from app.courses.services import current_module, current_versions, record_lesson_view
     from app.certificates.services import render_missing_pdfs, store_pdfs
+    from app.courses.services import current_module, current_versions, record_lesson_view
     from app.quizzes.services import start_attempt, submit_attempt
 
     course = current_versions()[0].course.slug

@@ -29,7 +29,7 @@ def migrations(app):
     if "migrate" not in app.extensions:
         from flask_migrate import Migrate
 
-        from app import MIGRATIONS_DIR
+        from app.paths import MIGRATIONS_DIR
 
         Migrate(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     return app.extensions["migrate"]

@@ -5,7 +5,15 @@ from app.assignments.models import Assignment  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation  # noqa: F401
 from app.courses.models import (  # noqa: F401
-    Certification, Course, CourseVersion, Lesson, LessonView, Module, ModuleCompletion, Question, QuestionOption,
+    Certification,
+    Course,
+    CourseVersion,
+    Lesson,
+    LessonView,
+    Module,
+    ModuleCompletion,
+    Question,
+    QuestionOption,
 )
 from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission  # noqa: F401
 from app.reminders.models import ReminderSent  # noqa: F401

@@ -6,6 +6,7 @@ no access rule is written inline anywhere else.
 from app.accounts.models import Role, User
 from app.accounts.reporting_line import in_reporting_line, reporting_line_ids
 
+
 def is_admin(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.active and user.role == Role.ADMIN
 

@@ -4,8 +4,8 @@ from datetime import date
 from functools import cache
 
 from app.accounts.models import Role, User
-from app.accounts.placements import record_placements
 from app.accounts.passwords import hash_password
+from app.accounts.placements import record_placements
 from app.accounts.services import department_named
 from app.extensions import db
 

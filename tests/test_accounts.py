@@ -6,9 +6,9 @@ from app import ConfigurationError, create_app
 from app.accounts.models import User
 from app.accounts.passwords import check_password_policy
 from app.accounts.services import AccountError, PersonFields, update_person
-from app.timestamps import utcnow
 from app.extensions import db
 from app.permissions import can_view_person, manages
+from app.timestamps import utcnow
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 
@@ -42,7 +42,8 @@ def test_login_without_csrf_token_is_refused(client, people):
     assert response.status_code == 400 and "form expired" in response.text
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example",
+                                    "javascript:alert(1)"])
 def test_next_never_leaves_the_site(client, people, target):
     response = client.post(f"/login?next={target}", data={"email": people.employee.email, "password": PASSWORD,
                                                            "csrf_token": csrf_token(client)})
@@ -134,7 +135,8 @@ def test_short_temporary_password_is_refused(client, people, login):
 
 
 def test_reporting_line_cannot_loop(app, people):
-    fields = PersonFields(people.manager.email, people.manager.full_name, "manager", people.indirect.id, "Nursing", None)
+    fields = PersonFields(people.manager.email, people.manager.full_name, "manager", people.indirect.id, "Nursing",
+                          None)
     with pytest.raises(AccountError, match="cannot loop"):
         update_person(people.admin, people.manager, fields, utcnow())
 

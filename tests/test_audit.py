@@ -9,10 +9,10 @@ from app.audit.models import AuditEvent
 from app.audit.services import check_against_checkpoint, checkpoint, record, verify_chain
 from app.certificates.services import signing_key
 from app.courses.models import Lesson, LessonView
-from app.timestamps import utcnow
-from app.unique_rows import add_once
 from app.extensions import db
 from app.quizzes.models import Submission
+from app.timestamps import utcnow
+from app.unique_rows import add_once
 from tests.conftest import ON_POSTGRES, csrf_token
 from tests.factories import certify
 

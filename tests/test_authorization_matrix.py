@@ -11,10 +11,10 @@ from app.accounts.services import deactivate_person
 from app.api.services import create_token, revoke_token
 from app.certificates import links
 from app.certificates.models import Certificate
-from app.timestamps import utcnow
 from app.extensions import db
 from app.quizzes.models import Attempt
 from app.rights.services import suspend_rights
+from app.timestamps import utcnow
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, certify, make_user
 

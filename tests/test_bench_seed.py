@@ -4,10 +4,10 @@ from collections import defaultdict
 
 from app import create_app
 from app.accounts.models import User
-from app.timestamps import utcnow
 from app.extensions import db
 from app.quizzes.models import Attempt
 from app.quizzes.services import submit_attempt
+from app.timestamps import utcnow
 from bench.seed import seed
 
 

@@ -9,8 +9,8 @@ from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.certificates import links
 from app.certificates.models import Certificate, CertificatePdf
-from app.timestamps import utcnow
 from app.extensions import db
+from app.timestamps import utcnow
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, certify, pass_module
 

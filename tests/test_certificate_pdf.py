@@ -2,10 +2,9 @@
 nothing fetched from outside app/assets/, tagged for screen readers.
 
 Needs poppler-utils (pdfinfo, pdftotext, pdffonts, pdftoppm); the QR test also needs zbarimg
-(Debian package zbar-tools) and is skipped without it.
+(Debian package zbar-tools). Without them those tests skip, or fail under CI=true (tests/tools.py).
 """
 import re
-import shutil
 import subprocess
 import zlib
 from datetime import date, datetime, timedelta, timezone
@@ -28,6 +27,7 @@ from app.certificates.pdf import (
     size_attempts,
     text_dir,
 )
+from tests.tools import need_tool
 
 ISSUED = datetime(2026, 11, 25, 14, 30, tzinfo=timezone.utc)
 CODE = "Qm9vb3N0LXRoZS1jb2RlLTI3Y2g"
@@ -75,8 +75,8 @@ def document(**changes) -> CertificateDocument:
 
 
 def run(tool: str, *args: str) -> str:
-    if shutil.which(tool) is None:
-        pytest.fail(f"{tool} is required for the certificate PDF tests (Debian package poppler-utils)")
+    """Run one of poppler-utils' PDF tools (pdftotext, pdffonts, pdftoppm...)."""
+    need_tool(tool, "poppler-utils")
     return subprocess.run([tool, *args], check=True, capture_output=True, text=True).stdout
 
 
@@ -235,8 +235,8 @@ def test_every_font_face_is_shipped_with_a_license_and_the_folder_stays_small():
 
 # ---- QR code -------------------------------------------------------------------------------------------
 
-@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg is not installed (Debian package zbar-tools)")
 def test_qr_code_opens_the_verification_page(rendered, tmp_path):
+    need_tool("zbarimg", "zbar-tools")
     path = rendered(document())
     run("pdftoppm", "-r", "150", "-png", "-singlefile", str(path), str(tmp_path / "page"))
     result = subprocess.run(

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app.certificates import rules
-from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
 from app.certificates.issuing import issue_earned_certificates
+from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
 from app.certificates.services import revoke_certificate, signing_key
 from app.certificates.signing import load_public_key, verify_signature
-from app.timestamps import utcnow
 from app.extensions import db
+from app.timestamps import utcnow
 from tests.conftest import csrf_token
 from tests.factories import certify, pass_module
 
@@ -147,7 +147,8 @@ def test_revocation_shows_at_once(client, course, people, login):
     core = certificates(people.employee)["core"][0]
     login(people.admin)
     response = client.post(f"/certificates/{core.id}/revoke",
-                           data={"reason": "Posted a patient photo", "csrf_token": csrf_token(client, f"/certificates/{core.id}")})
+                           data={"reason": "Posted a patient photo",
+                                 "csrf_token": csrf_token(client, f"/certificates/{core.id}")})
     assert response.status_code == 302
     assert "Revoked certificate" in client.get(f"/verify/{core.code}").text
     assert client.get(f"/verify/{core.code}.json").json["status"] == "revoked"

@@ -11,10 +11,10 @@ from app.audit.services import verify_chain
 from app.certificates.models import Certificate
 from app.courses.models import ModuleCompletion
 from app.courses.services import current_module, record_lesson_view
-from app.timestamps import utcnow
 from app.extensions import db
 from app.quizzes.models import Answer, Attempt, Submission
 from app.quizzes.services import start_attempt, submit_attempt
+from app.timestamps import utcnow
 from tests.conftest import ON_POSTGRES, another_app, csrf_token
 from tests.factories import PASSWORD, make_user
 from tests.test_learner_path import answer_all, read_all_lessons, start_quiz

@@ -69,7 +69,8 @@ def test_all_of_the_above_and_duplicate_ids_are_refused(broken):
 
 def test_duplicate_stem_across_modules_is_refused(broken):
     path = broken / "test-course/modules/instagram/questions.yaml"
-    path.write_text(path.read_text().replace("Instagram scenario 1: what now?", "Review reply scenario 1: how do you answer?"))
+    path.write_text(path.read_text().replace("Instagram scenario 1: what now?",
+                                             "Review reply scenario 1: how do you answer?"))
     assert any("repeats the stem of replies/replies-q1" in p for p in problems_for(broken))
 
 

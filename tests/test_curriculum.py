@@ -29,7 +29,8 @@ def plain_text(markdown: str) -> str:
 
 def test_modules_and_certifications(course):
     assert [m.slug for m in course.modules] == CORE + PLATFORMS
-    assert {m.slug: m.kind for m in course.modules} == {**{s: "core" for s in CORE}, **{s: "platform" for s in PLATFORMS}}
+    assert {m.slug: m.kind for m in course.modules} == {**{s: "core" for s in CORE},
+                                                        **{s: "platform" for s in PLATFORMS}}
     certs = {c.slug: c for c in course.certifications}
     assert list(certs["core"].modules) == CORE
     for platform in PLATFORMS:

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.accounts.models import Department
-from app.timestamps import utcnow
 from app.extensions import db
+from app.timestamps import utcnow
 from tests.conftest import ON_POSTGRES
 
 sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="SQLite connection settings")

@@ -16,17 +16,19 @@ from sqlalchemy import select
 
 from app.audit.services import verify_chain
 from app.courses.services import current_module, record_lesson_view
-from app.timestamps import utcnow
 from app.extensions import db
 from app.quizzes.models import Submission
 from app.quizzes.services import start_attempt
+from app.timestamps import utcnow
 from tests.conftest import FIXTURE_COURSES, ON_POSTGRES
 from tests.factories import PASSWORD, make_user
+from tests.tools import need_module, need_tool
 
 ROOT = Path(__file__).parent.parent
 PEOPLE = 40
 
-pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="kills a worker writing to a SQLite file (PostgreSQL: same code path)")
+pytestmark = pytest.mark.skipif(ON_POSTGRES,
+                                reason="kills a worker writing to a SQLite file (PostgreSQL: same code path)")
 
 
 def free_port() -> int:
@@ -41,6 +43,8 @@ def worker_pids(master: int) -> list[int]:
 
 
 def test_sigkill_mid_submission_loses_nothing_acknowledged(app, course, database_url, tmp_path):
+    need_module("gunicorn")
+    need_tool("ps", "procps")
     module = current_module("test-course", "privacy")
     plan = []  # (email, attempt id, form answers)
     for i in range(PEOPLE):

@@ -5,9 +5,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.courses.models import LessonView, ModuleCompletion
-from app.timestamps import utcnow
 from app.extensions import db
 from app.quizzes.models import Answer, Attempt
+from app.timestamps import utcnow
 from tests.conftest import csrf_token
 
 MODULE = "/learn/test-course/privacy/"
@@ -140,7 +140,8 @@ def test_attempt_stores_answers_and_option_order(client, course, people, login):
     data = answer_all(attempt, right=4)
     submit(client, attempt.id, data)
     expected = sum(len(ids) for ids in data.values())  # a "choose all" question stores one row per choice
-    assert db.session.scalar(select(func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id)) == expected
+    stored = db.session.scalar(select(func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id))
+    assert stored == expected
 
 
 def test_change_password_and_sign_out(client, course, people, login):

@@ -3,8 +3,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from app import MIGRATIONS_DIR
 from app.extensions import db, migrations
+from app.paths import MIGRATIONS_DIR
 
 
 def _scripts(app) -> ScriptDirectory:
@@ -43,9 +43,10 @@ def test_placement_history_starts_from_what_the_user_rows_say(app, people):
     and a deactivated person a second one from the day they left."""
     from datetime import timedelta
 
-    from app.timestamps import utcnow
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
+
+    from app.timestamps import utcnow
 
     migrations(app)
     left = utcnow() + timedelta(minutes=1)  # after they were added

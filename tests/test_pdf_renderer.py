@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, make_url, select
 
 from app import ConfigurationError, create_app
-from app.certificates.models import Certificate, CertificatePdf
-from app.timestamps import utcnow
-from app.extensions import db
 from app.certificates import renderer
+from app.certificates.models import Certificate, CertificatePdf
+from app.extensions import db
+from app.timestamps import utcnow
 from tests.conftest import FIXTURE_COURSES, ON_POSTGRES
 from tests.factories import pass_module
 
@@ -37,8 +37,8 @@ def stored_pdfs() -> int:
 
 
 def test_worker_mode_quiz_request_issues_the_certificate_and_leaves_the_pdf(app, client, course, people, login):
-    from tests.test_learner_path import answer_all, read_all_lessons, start_quiz, submit
     from app.quizzes.models import Attempt
+    from tests.test_learner_path import answer_all, read_all_lessons, start_quiz, submit
 
     app.config["CERTIFICATE_PDFS"] = "worker"
     pass_module(people.employee, "privacy", NOW)

@@ -8,10 +8,10 @@ from sqlalchemy.exc import DatabaseError
 from app.accounts.models import PersonPlacement
 from app.accounts.placements import record_placements
 from app.accounts.services import PersonFields, deactivate_person, reactivate_person, update_person
-from app.timestamps import utcnow
 from app.extensions import db
 from app.reports.services import Filters, build_dashboard, organization_query, reporting_line_query
 from app.staff.services import import_staff
+from app.timestamps import utcnow
 from tests.conftest import csrf_token
 
 NOW = utcnow()

@@ -5,11 +5,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.courses.models import ModuleCompletion, QuestionOption
-from app.timestamps import utcnow
+from app.courses.services import current_module, record_lesson_view
 from app.extensions import db
 from app.quizzes.models import Answer, Attempt, Submission
 from app.quizzes.services import AlreadySubmitted, start_attempt, submit_attempt
-from app.courses.services import current_module, record_lesson_view
+from app.timestamps import utcnow
 from tests.conftest import csrf_token
 from tests.test_learner_path import answer_all, read_all_lessons, start_quiz, submit
 

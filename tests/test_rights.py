@@ -9,11 +9,11 @@ from app.api.services import create_token, revoke_token
 from app.certificates.models import Certificate
 from app.certificates.rules import HeldCertificate
 from app.certificates.services import revoke_certificate
-from app.timestamps import utcnow
 from app.extensions import db
 from app.rights.policy import RightRule, read_policy
 from app.rights.rules import Suspension, decide_right
 from app.rights.services import lift_suspension, rights_of, suspend_rights
+from app.timestamps import utcnow
 from tests.conftest import FIXTURE_COURSES, csrf_token
 from tests.factories import certify
 
@@ -136,7 +136,8 @@ def test_manager_suspends_from_the_person_page(client, course, people, login):
     assert "Suspended by Mona Manager" in client.get(page).text
     assert allowed(people.employee) == {"post-instagram": False, "reply-comments-reviews": False}
     bad = client.post(f"/people/{people.employee.id}/rights/suspend",
-                      data={"right": "post-nothing", "reason": "Pending review", "csrf_token": csrf_token(client, page)})
+                      data={"right": "post-nothing", "reason": "Pending review",
+                            "csrf_token": csrf_token(client, page)})
     assert bad.status_code == 400
 
 
@@ -175,7 +176,8 @@ def test_api_for_deactivated_and_suspended_people(client, course, people, token)
 def test_api_unknown_people_get_one_404(client, course, people, token):
     a = api(client, "/people/nobody@test-health.example/posting-rights", token)
     b = api(client, "/people/someone@elsewhere.example/posting-rights/instagram", token)
-    assert a.status_code == b.status_code == 404 and a.json == b.json == {"error": {"status": 404, "message": "No such person."}}
+    assert a.status_code == b.status_code == 404
+    assert a.json == b.json == {"error": {"status": 404, "message": "No such person."}}
     assert api(client, f"/people/{people.employee.email}/posting-rights/myspace", token).status_code == 404
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from tests.conftest import another_app, csrf_token
 from tests.factories import PASSWORD
+from tests.tools import need_service
 
 
 def failed_login(client, email="eli@test-health.example"):
@@ -70,6 +71,7 @@ def test_the_app_starts_with_rate_limiting_switched_off(database_url, tmp_path, 
 
 def test_101_failures_across_two_workers_are_throttled_per_address(database_url, tmp_path, people):
     """Two app instances (as two gunicorn workers) share the limit through Redis."""
+    need_service("Redis", "127.0.0.1", 6379, "redis-server")
     prefix = f"postready-test-{uuid.uuid4().hex}"
     workers = [another_app(database_url, tmp_path, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379",
                            RATELIMIT_KEY_PREFIX=prefix) for _ in range(2)]

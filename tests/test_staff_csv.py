@@ -247,7 +247,8 @@ def test_header_aliases_case_and_spaces_and_extra_columns():
     data = make_csv("Ann@Example.org,Ann Lee,ICU,,3/1/2020,Active,Employee,77,CC1", header=header)
     parsed = parse_staff_csv(data)
     assert parsed.ok
-    assert parsed.rows == (StaffRow(2, "ann@example.org", "Ann Lee", "ICU", None, "employee", date(2020, 3, 1), "active"),)
+    assert parsed.rows == (
+        StaffRow(2, "ann@example.org", "Ann Lee", "ICU", None, "employee", date(2020, 3, 1), "active"),)
     assert parsed.ignored_columns == ("Employee ID", "Cost Center")
 
 
@@ -358,7 +359,8 @@ def test_manager_email_validated_and_not_self():
 
 
 @pytest.mark.parametrize("column", ["name", "department", "email", "manager", "role", "hire_date", "status"])
-@pytest.mark.parametrize("value", ["=1+1", "+15551234", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "  =cmd|' /C calc'!A0"])
+@pytest.mark.parametrize("value", ["=1+1", "+15551234", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1",
+                                   "  =cmd|' /C calc'!A0"])
 def test_formula_cells_are_refused(column, value):
     data = make_csv(row(), row(**{"email": "bo@example.org", column: value}))
     error = only_error(parse_staff_csv(data))

@@ -5,10 +5,10 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.assignments.models import Assignment
-from app.timestamps import utcnow
 from app.extensions import db
 from app.rights.services import rights_of
 from app.staff.services import import_staff
+from app.timestamps import utcnow
 from tests.conftest import csrf_token
 from tests.factories import certify
 
@@ -73,7 +73,8 @@ def test_admin_cannot_remove_own_access(app, people):
 def test_upload_page_dry_run_and_apply(client, people, login):
     login(people.admin)
     page = "/people/import"
-    dry = client.post(page, data={"csrf_token": csrf_token(client, page), "file": (FIXTURES / "hr_export.csv").open("rb")},
+    dry = client.post(page, data={"csrf_token": csrf_token(client, page),
+                                  "file": (FIXTURES / "hr_export.csv").open("rb")},
                       content_type="multipart/form-data")
     assert dry.status_code == 200 and "Dry run: nothing was changed" in dry.text
     bad = client.post(page, data={"csrf_token": csrf_token(client, page), "apply": "y",
@@ -100,7 +101,8 @@ def test_cli_dry_run_and_errors(cli, people):
     ok = cli("staff", "import", str(FIXTURES / "hr_export.csv"), "--dry-run")
     assert ok.exit_code == 0 and "Would apply" in ok.output
     bad = cli("staff", "import", str(FIXTURES / "hr_export_with_errors.csv"))
-    assert bad.exit_code == 1 and "hr_export_with_errors.csv: line " in bad.output and "Nothing was changed" in bad.output
+    assert bad.exit_code == 1
+    assert "hr_export_with_errors.csv: line " in bad.output and "Nothing was changed" in bad.output
     applied = cli("staff", "import", str(FIXTURES / "hr_export.csv"))
     assert applied.exit_code == 0 and "Applied" in applied.output
     again = cli("staff", "import", str(FIXTURES / "hr_export.csv"))

@@ -5,8 +5,17 @@ from hypothesis import HealthCheck, given, settings
 
 from app.staff.csv_import import ParsedFile, RowError, parse_staff_csv
 from app.staff.plan import Change, plan_import
-from tests.staff_rows import (FIXTURES, apply_to_snapshot, only_error, person, plan_csv, row, staff_lists, where,
-                              write_csv)
+from tests.staff_rows import (
+    FIXTURES,
+    apply_to_snapshot,
+    only_error,
+    person,
+    plan_csv,
+    row,
+    staff_lists,
+    where,
+    write_csv,
+)
 
 # --- planning ---------------------------------------------------------------------------------------
 
@@ -80,7 +89,8 @@ def test_update_lists_changes_and_same_values_are_unchanged():
     ]
     plan = plan_csv(row(), row(email="bo@example.org", name="Bo", manager="boss@example.org"), existing=existing)
     assert plan.ok
-    assert [(p.email, p.action) for p in plan.people] == [("ann@example.org", "update"), ("bo@example.org", "unchanged")]
+    assert [(p.email, p.action) for p in plan.people] == [("ann@example.org", "update"),
+                                                          ("bo@example.org", "unchanged")]
     assert plan.updates[0].changes == (Change("department", "ICU", "Nursing"),
                                        Change("hire_date", None, date(2024, 1, 15)))
 
@@ -88,7 +98,8 @@ def test_update_lists_changes_and_same_values_are_unchanged():
 def test_blank_cell_in_present_column_clears_the_value():
     existing = [person(1, "boss@example.org"), person(2, "ann@example.org", manager="boss@example.org")]
     plan = plan_csv(row(department="", manager="", hire_date=""), existing=existing)
-    assert plan.updates[0].changes == (Change("department", "Nursing", ""), Change("manager_email", "boss@example.org", None),
+    assert plan.updates[0].changes == (Change("department", "Nursing", ""),
+                                       Change("manager_email", "boss@example.org", None),
                                        Change("hire_date", date(2024, 1, 15), None))
 
 
@@ -159,14 +170,17 @@ def test_long_loop_is_named_briefly():
 
 
 def test_file_can_break_a_loop_and_database_only_loops_are_not_this_files_doing():
-    existing = [person(1, "a@example.org", manager="b@example.org"), person(2, "b@example.org", manager="a@example.org"),
-                person(3, "c@example.org", manager="d@example.org"), person(4, "d@example.org", manager="c@example.org")]
+    existing = [person(1, "a@example.org", manager="b@example.org"),
+                person(2, "b@example.org", manager="a@example.org"),
+                person(3, "c@example.org", manager="d@example.org"),
+                person(4, "d@example.org", manager="c@example.org")]
     plan = plan_csv(row(email="a@example.org"), existing=existing)
     assert plan.ok and plan.updates[0].changes == (Change("manager_email", "b@example.org", None),)
 
 
 def test_parse_and_plan_errors_are_combined_and_sorted():
-    plan = plan_csv(row(manager="ghost@example.org"), row(email="x"), row(email="bo@example.org", manager="nope@example.org"))
+    plan = plan_csv(row(manager="ghost@example.org"), row(email="x"),
+                    row(email="bo@example.org", manager="nope@example.org"))
     assert where(plan.errors) == [(2, "manager_email"), (3, "email"), (4, "manager_email")]
     assert not plan.ok and plan.changes_anything  # the caller refuses to apply a plan that is not ok
 

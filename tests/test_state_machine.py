@@ -27,11 +27,11 @@ class Training(RuleBasedStateMachine):
 
     def _issue_earned(self):
         """What issue_earned_certificates does: in course order, issue whatever is now earned."""
-        for rule in RULES:
-            if eligibility(rule, self.completions, self.held, self.now, WINDOW).earned:
-                mine = [c for c in self.held if c.slug == rule.slug and c.valid_at(self.now)]
+        for certification in RULES:
+            if eligibility(certification, self.completions, self.held, self.now, WINDOW).earned:
+                mine = [c for c in self.held if c.slug == certification.slug and c.valid_at(self.now)]
                 assert all(c.expires_at - self.now <= WINDOW for c in mine), "replaced a certificate too early"
-                self.held.append(HeldCertificate(rule.slug, self.now, expiry(self.now, VALIDITY)))
+                self.held.append(HeldCertificate(certification.slug, self.now, expiry(self.now, VALIDITY)))
 
     @rule(module=st.sampled_from(["phi", "consent", "instagram"]))
     def pass_module(self, module):

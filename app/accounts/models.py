@@ -6,8 +6,8 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.timestamps import UTCDateTime, utcnow
 from app.extensions import db
+from app.timestamps import UTCDateTime, utcnow
 
 
 class Role(StrEnum):

@@ -1,6 +1,5 @@
 """Password hashing (argon2id) and the password policy."""
 from dataclasses import dataclass
-
 from functools import cache
 
 from argon2 import PasswordHasher

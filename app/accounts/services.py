@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Department, Role, User
-from app.accounts.placements import placement_of, record_placements
-from app.audit.services import record
 from app.accounts.passwords import check_password_policy, hash_password, needs_rehash, verify_password
+from app.accounts.placements import placement_of, record_placements
 from app.accounts.reporting_line import reporting_line_query
+from app.audit.services import record
 from app.extensions import db
 from app.permissions import can_manage_people, manages
 

@@ -6,7 +6,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
-from app.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm, NewPersonForm, PersonForm, TemporaryPasswordForm
+from app.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    NewPersonForm,
+    PersonForm,
+    TemporaryPasswordForm,
+)
 from app.accounts.models import Role, User
 from app.accounts.services import (
     AccountError,
@@ -21,9 +28,9 @@ from app.accounts.services import (
 )
 from app.audit.services import record
 from app.auth import permission_required
-from app.timestamps import utcnow
 from app.extensions import db, limiter
 from app.permissions import can_manage_people
+from app.timestamps import utcnow
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 

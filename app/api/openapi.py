@@ -17,7 +17,8 @@ DECISION = {
 
 
 def openapi_document(platforms: list[str]) -> dict:
-    error_response = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    error_response = {"description": "Error",
+                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     email_param = {"name": "email", "in": "path", "required": True, "schema": {"type": "string", "format": "email"}}
     return {
         "openapi": "3.1.0",
@@ -50,7 +51,8 @@ def openapi_document(platforms: list[str]) -> dict:
                                                  "schema": {"type": "string", "enum": platforms}}],
                     "responses": {
                         "200": {"description": "The decision",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlatformRight"}}}},
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/PlatformRight"}}}},
                         "401": error_response, "404": error_response, "429": error_response,
                     },
                 }
@@ -58,7 +60,8 @@ def openapi_document(platforms: list[str]) -> dict:
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "Created by an administrator; send as Authorization: Bearer <token>."}},
+                                           "description": "Created by an administrator; "
+                                                          "send as Authorization: Bearer <token>."}},
             "schemas": {
                 "Decision": DECISION,
                 "Rights": {
@@ -79,7 +82,8 @@ def openapi_document(platforms: list[str]) -> dict:
                 "Error": {
                     "type": "object", "required": ["error"],
                     "properties": {"error": {"type": "object", "required": ["status", "message"],
-                                             "properties": {"status": {"type": "integer"}, "message": {"type": "string"}}}},
+                                             "properties": {"status": {"type": "integer"},
+                                                            "message": {"type": "string"}}}},
                 },
             },
         },

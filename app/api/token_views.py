@@ -9,10 +9,9 @@ from app.accounts.forms import ConfirmForm
 from app.api.models import ApiToken
 from app.api.services import TokenError, all_tokens, create_token, revoke_token
 from app.auth import permission_required
-from app.timestamps import utcnow
 from app.extensions import db
 from app.permissions import can_manage_api_tokens
-
+from app.timestamps import utcnow
 
 admin_bp = Blueprint("api_tokens", __name__, template_folder="templates")
 

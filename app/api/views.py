@@ -3,8 +3,8 @@ from werkzeug.exceptions import HTTPException
 
 from app.api.openapi import openapi_document
 from app.api.services import person_by_email, token_for_secret
-from app.timestamps import utcnow
 from app.rights.services import policy, rights_of
+from app.timestamps import utcnow
 
 # Bearer tokens only: no cookie sessions, no CSRF.
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -7,8 +7,8 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.timestamps import UTCDateTime
 from app.extensions import db
+from app.timestamps import UTCDateTime
 
 
 class Assignment(db.Model):

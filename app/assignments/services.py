@@ -12,8 +12,8 @@ from app.accounts.models import User
 from app.assignments.models import Assignment
 from app.certificates.models import Certificate, CertificateRevocation
 from app.courses.models import CourseVersion, Module, ModuleCompletion
-from app.unique_rows import insert_ignoring_conflicts
 from app.extensions import db
+from app.unique_rows import insert_ignoring_conflicts
 
 
 def _insert_ignore(rows: list[dict]) -> int:

@@ -47,7 +47,8 @@ def check_chain(events: Iterable[tuple[int, str, str, EventFields]]) -> ChainChe
     for event_id, prev_hash, stored_hash, fields in events:
         if prev_hash != expected_prev:
             return ChainCheck(False, count, head_id, expected_prev, event_id,
-                              f"event {event_id} does not point at the event before it (a row was removed or reordered)")
+                              f"event {event_id} does not point at the event before it "
+                              "(a row was removed or reordered)")
         if event_hash(prev_hash, fields) != stored_hash:
             return ChainCheck(False, count, head_id, expected_prev, event_id,
                               f"event {event_id} was changed after it was written (its hash does not match)")

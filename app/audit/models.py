@@ -1,8 +1,8 @@
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.timestamps import UTCDateTime
 from app.extensions import db
+from app.timestamps import UTCDateTime
 
 
 class AuditEvent(db.Model):

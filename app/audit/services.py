@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS, ChainCheck, EventFields, canonical, check_chain, event_hash
 from app.audit.models import AuditEvent
-from app.timestamps import utcnow
 from app.extensions import db
+from app.timestamps import utcnow
 
 PENDING = "postready.audit_pending"
 ADVISORY_LOCK_KEY = 7_274_710_301  # any constant shared by every PostReady process

@@ -71,9 +71,8 @@ def certificates_render_pending(watch, interval, batch, issued_since, niceness, 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.append(True))  # finish the batch in hand, then exit
     tally = run_renderer(batch, interval, watch, stopping=lambda: bool(stop), issued_since=issued_since)
-    click.echo(f"{tally.stored} certificate PDF(s) rendered and stored"
-               + (f"; {len(tally.failed)} failed (ids {', '.join(map(str, tally.failed))}), see the log." if tally.failed
-                  else "."))
+    failed = f"; {len(tally.failed)} failed (ids {', '.join(map(str, tally.failed))}), see the log."
+    click.echo(f"{tally.stored} certificate PDF(s) rendered and stored" + (failed if tally.failed else "."))
     if tally.failed:
         sys.exit(1)
 

@@ -111,7 +111,8 @@ def _certificate_row(user: User, version: CourseVersion, certification, modules:
     code = secrets.token_urlsafe(CODE_BYTES)
     expires_at = rules.expiry(now, version.validity_days)
     module_list = [
-        {"slug": m.slug, "title": m.title, "completed_at": m.completed_at.isoformat(), "course_version": m.version_label}
+        {"slug": m.slug, "title": m.title, "completed_at": m.completed_at.isoformat(),
+         "course_version": m.version_label}
         for m in modules
     ]
     payload = canonical_json({

@@ -3,7 +3,8 @@
 A holder's certificate page links to the PDF by a signed link that lives an hour and is bound to
 the holder's sign-in (a digest of their session token, never the token): signing out, a password
 change or a deactivation ends the link at once, as it ends the session. Following the link checks
-the holder is still signed in and fetches the stored bytes in one query. Anyone else (a manager, an admin) downloads through the signed-in route, which audits it.
+the holder is still signed in and fetches the stored bytes in one query. Anyone else (a manager,
+an admin) downloads through the signed-in route, which audits it.
 """
 import hashlib
 import hmac

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.courses.models import Certification, CourseVersion
-from app.timestamps import UTCDateTime
 from app.extensions import db
+from app.timestamps import UTCDateTime
 
 
 class Certificate(db.Model):

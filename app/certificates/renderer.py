@@ -12,7 +12,12 @@ from datetime import datetime
 from flask import current_app
 
 from app.certificates.services import (
-    certificate_document, certificates_without_pdf, newest_certificate_id, pending_pdf_ids, render_document, store_pdfs,
+    certificate_document,
+    certificates_without_pdf,
+    newest_certificate_id,
+    pending_pdf_ids,
+    render_document,
+    store_pdfs,
 )
 from app.extensions import db
 

@@ -26,7 +26,8 @@ class HeldCertificate:
     revoked_at: datetime | None = None
 
     def valid_at(self, now: datetime) -> bool:
-        return self.issued_at <= now and certificate_status(self.expires_at, self.revoked_at, now) is CertificateStatus.VALID
+        status = certificate_status(self.expires_at, self.revoked_at, now)
+        return self.issued_at <= now and status is CertificateStatus.VALID
 
 
 def download_is_audited(actor_id: int, holder_id: int) -> bool:

@@ -13,9 +13,9 @@ from app.audit.services import record
 from app.certificates import links, rules
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
 from app.certificates.signing import SigningKey, load_or_create_key
-from app.unique_rows import add_once, insert_ignoring_conflicts
 from app.extensions import db
 from app.permissions import can_revoke_certificates
+from app.unique_rows import add_once, insert_ignoring_conflicts
 
 
 class CertificateError(Exception):

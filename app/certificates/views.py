@@ -4,21 +4,30 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from app.accounts.models import User
+from app.audit.services import record
 from app.auth import ensure_or_404, permission_required
 from app.certificates.forms import RevokeForm
 from app.certificates.models import Certificate, CertificatePdf
-from app.certificates.services import (
-    CertificateError, StoredPdf, certificate_by_code, download_link_url_token, render_missing_pdfs, revoke_certificate,
-    signing_key, store_pdfs, stored_pdf, stored_pdf_by_link, verify,
-)
 from app.certificates.rules import download_is_audited
+from app.certificates.services import (
+    CertificateError,
+    StoredPdf,
+    certificate_by_code,
+    download_link_url_token,
+    render_missing_pdfs,
+    revoke_certificate,
+    signing_key,
+    store_pdfs,
+    stored_pdf,
+    stored_pdf_by_link,
+    verify,
+)
 from app.certificates.signing import b64url
-from app.audit.services import record
-from app.timestamps import utcnow
-from app.sqlite import writes_db
 from app.extensions import db, limiter
-from app.accounts.models import User
 from app.permissions import can_revoke_certificates, can_view_certificate, can_view_certificate_held_by
+from app.sqlite import writes_db
+from app.timestamps import utcnow
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 

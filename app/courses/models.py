@@ -7,8 +7,8 @@ certificates keep pointing at exactly what the person was taught and tested on.
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.timestamps import UTCDateTime, utcnow
 from app.extensions import db
+from app.timestamps import UTCDateTime, utcnow
 
 
 class Course(db.Model):

@@ -3,7 +3,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from app.courses.specs import CourseSpec
 from app.courses.markdown import render_markdown
 from app.courses.models import (
     Certification,
@@ -15,9 +14,10 @@ from app.courses.models import (
     Question,
     QuestionOption,
 )
+from app.courses.specs import CourseSpec
+from app.extensions import db
 from app.timestamps import utcnow
 from app.unique_rows import insert_ignoring_conflicts
-from app.extensions import db
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@ from flask_login import current_user, login_required
 
 from app.courses.overview import course_overview
 from app.courses.services import current_module, current_versions, record_lesson_view
-from app.timestamps import utcnow
-from app.sqlite import writes_db
 from app.extensions import db
 from app.quizzes.services import open_attempt, retake_decision
+from app.sqlite import writes_db
+from app.timestamps import utcnow
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 

@@ -9,8 +9,8 @@ from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.courses.models import Module, Question, QuestionOption
-from app.timestamps import UTCDateTime
 from app.extensions import db
+from app.timestamps import UTCDateTime
 
 
 class Attempt(db.Model):

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
 
-
 # --- drawing -------------------------------------------------------------------
 
 def draw_questions(pool: Sequence[int], count: int, times_seen: Mapping[int, int], rng: Random) -> list[int]:

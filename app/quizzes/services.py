@@ -11,10 +11,10 @@ from app.audit.services import record
 from app.certificates.issuing import issue_earned_certificates
 from app.courses.models import Module, ModuleCompletion, Question
 from app.courses.services import viewed_lesson_ids
-from app.unique_rows import add_once
 from app.extensions import db
 from app.quizzes import rules
 from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission
+from app.unique_rows import add_once
 
 
 class QuizError(Exception):

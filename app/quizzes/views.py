@@ -8,12 +8,12 @@ from app.auth import ensure_or_404
 from app.certificates.renderer import render_and_store_pdfs
 from app.courses.models import Question
 from app.courses.services import current_module
-from app.timestamps import utcnow
 from app.extensions import db
 from app.permissions import can_take_attempt, can_view_attempt
 from app.quizzes.models import Attempt, AttemptQuestion
 from app.quizzes.rules import InvalidAnswers
 from app.quizzes.services import QuizError, graded_answers, start_attempt, submit_attempt
+from app.timestamps import utcnow
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
 

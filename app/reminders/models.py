@@ -2,8 +2,8 @@
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.timestamps import UTCDateTime
 from app.extensions import db
+from app.timestamps import UTCDateTime
 
 
 class ReminderSent(db.Model):

@@ -13,12 +13,12 @@ from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
 from app.courses.models import Module, ModuleCompletion
 from app.courses.services import current_versions
-from app.unique_rows import insert_ignoring_conflicts
 from app.extensions import db
 from app.mail import Mail, Mailer
 from app.reminders.models import ReminderSent
 from app.reminders.rules import AssignmentFact, CertificateFact, Reminder, reminders_due
 from app.reports.rules import EXPIRING_WINDOW, OpenAssignment
+from app.unique_rows import insert_ignoring_conflicts
 
 SUBJECTS = {
     "overdue": "Overdue: your social media training",
@@ -63,7 +63,8 @@ def _claim(user: User, kind: str, subject_key: str, now: datetime) -> bool:
     """Record the reminder for today; False if it was already sent today."""
     row = {"user_id": user.id, "kind": kind, "subject_key": subject_key, "sent_on": now.date(), "sent_at": now,
            "email": user.email}
-    return insert_ignoring_conflicts(db.session, ReminderSent, [row], ["user_id", "kind", "subject_key", "sent_on"]) == 1
+    key = ["user_id", "kind", "subject_key", "sent_on"]
+    return insert_ignoring_conflicts(db.session, ReminderSent, [row], key) == 1
 
 
 def _line(reminder: Reminder, titles: dict[str, str]) -> str:

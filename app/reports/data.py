@@ -19,7 +19,6 @@ from app.reports.rules import Cell, OpenAssignment, requirement_status
 from app.rights.policy import RightsPolicy
 from app.rights.services import suspensions_by_person
 
-
 # The organization's scope: everyone. Queries over it need no `IN (...)` at all (see _in).
 EVERYONE = select(User.id)
 

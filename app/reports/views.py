@@ -8,11 +8,9 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.accounts.placements import placement_history
 from app.assignments.models import Assignment
+from app.audit.services import record
 from app.auth import ensure_or_404, permission_required
 from app.certificates.services import certificates_of
-from app.audit.services import record
-from app.sqlite import writes_db
-from app.timestamps import utcnow
 from app.extensions import db
 from app.permissions import can_view_organization, can_view_person, can_view_team, viewable_people
 from app.quizzes.models import Attempt
@@ -22,6 +20,8 @@ from app.reports.chart import status_chart
 from app.reports.csv_export import csv_chunks, csv_text
 from app.reports.rules import Status
 from app.rights.services import rights_of, suspension_history
+from app.sqlite import writes_db
+from app.timestamps import utcnow
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 bp.add_app_template_filter(status_cell, "status_cell")

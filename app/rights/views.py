@@ -5,7 +5,6 @@ from app.accounts.models import User
 from app.accounts.services import reporting_line
 from app.auth import ensure_or_404, permission_required
 from app.certificates.services import certificates_of
-from app.timestamps import utcnow
 from app.extensions import db
 from app.permissions import can_suspend_rights, can_view_person, is_manager
 from app.rights.forms import LiftForm, SuspendForm
@@ -19,6 +18,7 @@ from app.rights.services import (
     suspend_rights,
     suspension_history,
 )
+from app.timestamps import utcnow
 
 bp = Blueprint("rights", __name__, template_folder="templates")
 

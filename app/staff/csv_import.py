@@ -26,29 +26,30 @@ Choices made here:
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date
 from types import MappingProxyType
 
-from app.staff import csv_cells
+from app.staff import csv_cells, csv_text
 from app.staff.csv_cells import CellError, show
+from app.staff.csv_rows import (
+    ALL_COLUMNS,
+    MAX_BYTES,
+    MAX_DEPARTMENT_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_ROWS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    ROLES,
+    STATUSES,
+    ParsedFile,
+    RowError,
+    StaffRow,
+)
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 50_000
-
-MAX_NAME_LENGTH = 300        # users.full_name is String(300)
-MAX_DEPARTMENT_LENGTH = 200  # departments.name is String(200)
-
-ROLES = ("employee", "manager", "admin")
-STATUSES = ("active", "terminated")
-
-REQUIRED_COLUMNS = ("email", "full_name", "role", "status")
-OPTIONAL_COLUMNS = ("department", "manager_email", "hire_date")
-ALL_COLUMNS = ("email", "full_name", "department", "manager_email", "role", "status", "hire_date")
+# Importable from here, as before the rows and the text reading had modules of their own.
+__all__ = ["ALL_COLUMNS", "MAX_BYTES", "MAX_DEPARTMENT_LENGTH", "MAX_NAME_LENGTH", "MAX_ROWS", "OPTIONAL_COLUMNS",
+           "REQUIRED_COLUMNS", "ROLES", "STATUSES", "ParsedFile", "RowError", "StaffRow", "parse_staff_csv"]
 
 # Header names are compared after lower-casing and dropping everything but
 # letters and digits, so "E-mail", "email_address" and "Email Address" all match.
@@ -74,143 +75,9 @@ _ALIASES = {
     "dateofhire": "hire_date",
 }
 
-_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
-_SAVE_AS_UTF8 = ("save the file as CSV UTF-8 (in Excel: File > Save As > 'CSV UTF-8 (Comma delimited)') "
-                 "and import it again")
-
-
-@dataclass(frozen=True)
-class StaffRow:
-    line: int                  # physical line number where the row starts (the header is line 1)
-    email: str                 # stripped, lower-case
-    full_name: str             # whitespace collapsed
-    department: str            # whitespace collapsed, may be ""
-    manager_email: str | None  # stripped, lower-case; None if blank
-    role: str                  # "employee" | "manager" | "admin"
-    hire_date: date | None
-    status: str                # "active" | "terminated"
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int | None           # None for problems that belong to no line (size, encoding)
-    column: str | None         # canonical column name, e.g. "hire_date"
-    message: str               # says what is wrong and how to fix it
-
-    def __str__(self) -> str:
-        where = ", ".join(part for part in (
-            f"line {self.line}" if self.line is not None else "",
-            self.column or "",
-        ) if part)
-        return f"{where}: {self.message}" if where else self.message
-
-
-@dataclass(frozen=True)
-class ParsedFile:
-    rows: tuple[StaffRow, ...]
-    errors: tuple[RowError, ...]
-    # Canonical names of the columns the header has (optional ones may be absent).
-    columns: tuple[str, ...] = ALL_COLUMNS
-    # Header cells that matched no known column; they are ignored, not an error.
-    ignored_columns: tuple[str, ...] = ()
-    # Email -> line of rows left out because of errors (so they are not "unknown").
-    rejected: Mapping[str, int] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
 
 def _file_error(message: str, line: int | None = None) -> ParsedFile:
     return ParsedFile(rows=(), errors=(RowError(line, None, message),), columns=(), ignored_columns=())
-
-
-def _line_of_offset(data: bytes, offset: int) -> int:
-    return len(_LINE_BREAK.findall(data, 0, offset)) + 1
-
-
-# --- bytes to text -------------------------------------------------------------
-
-def _wide_encoding(data: bytes) -> str | None:
-    """'UTF-16' or 'UTF-32' when the bytes look like either, else None."""
-    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "UTF-32"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16"
-    sample = data[:4096]
-    nuls = sample.count(0)
-    if sample and nuls / len(sample) >= 0.6:
-        return "UTF-32"
-    if sample and nuls / len(sample) >= 0.2:
-        return "UTF-16"
-    return None
-
-
-def _decode(data: bytes) -> tuple[str | None, RowError | None]:
-    wide = _wide_encoding(data)
-    if wide:
-        return None, RowError(None, None, f"unsupported encoding (looks like {wide}): {_SAVE_AS_UTF8}")
-    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
-    try:
-        text = data[len(bom):].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        offset = len(bom) + exc.start
-        line = _line_of_offset(data, offset)
-        return None, RowError(line, None, (
-            f"the file is not valid UTF-8: byte 0x{data[offset]:02X} at byte offset {offset} cannot be read "
-            f"(files saved as plain 'CSV' from Excel are often in a different encoding); {_SAVE_AS_UTF8}"
-        ))
-    nul = text.find("\x00")
-    if nul >= 0:
-        offset = len(bom) + len(text[:nul].encode("utf-8"))
-        line = _line_of_offset(data, offset)
-        return None, RowError(line, None, (
-            f"the file contains a NUL byte at byte offset {offset}, so it is damaged or not a CSV file; "
-            "export the staff list again as CSV UTF-8"
-        ))
-    return text, None
-
-
-# --- text to records -------------------------------------------------------------
-
-def _records(text: str) -> tuple[list[tuple[int, list[str]]], list[RowError]]:
-    """Every CSV record with the physical line it starts on; syntax problems as errors.
-
-    `reader.line_num` is the line a record *ends* on, so a record starts on the
-    line after the previous record ended, which stays right across quoted cells
-    that contain line breaks.
-    """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[tuple[int, list[str]]] = []
-    errors: list[RowError] = []
-    ended = 0
-    while True:
-        start = ended + 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            ended = reader.line_num
-            errors.append(RowError(start, None, _csv_error_message(str(exc), start, ended)))
-            continue
-        ended = reader.line_num
-        if any(cell.strip() for cell in record):
-            records.append((start, record))
-    return records, errors
-
-
-def _csv_error_message(reason: str, start: int, end: int) -> str:
-    if "unexpected end of data" in reason:
-        return (f"a quoted value that starts on line {start} is never closed, so the rest of the file "
-                "was read as one value; add the missing closing double quote (\")")
-    if "expected after" in reason:
-        return ('a quoted value is followed by more text before the next comma; put the whole value '
-                'inside the double quotes, and write a double quote inside a value as two ("")')
-    if "field larger than field limit" in reason:
-        return (f"a value is longer than {csv.field_size_limit():,} characters, which no staff field needs; "
-                "check for a missing closing double quote (\") or remove the long value")
-    return f"the line cannot be read as CSV ({reason}); check the quotes and commas on it"
 
 
 # --- header ------------------------------------------------------------------------
@@ -292,10 +159,10 @@ def parse_staff_csv(data: bytes) -> ParsedFile:
     if len(data) > MAX_BYTES:
         return _file_error(f"the file is {len(data):,} bytes, over the {MAX_BYTES // (1024 * 1024)} MB limit "
                            f"({MAX_BYTES:,} bytes); split it into smaller files and import each one")
-    text, error = _decode(data)
+    text, error = csv_text.decode(data)
     if error is not None:
         return ParsedFile(rows=(), errors=(error,), columns=())
-    records, syntax_errors = _records(text)
+    records, syntax_errors = csv_text.records(text)
     if not records:
         if syntax_errors:
             return ParsedFile(rows=(), errors=tuple(syntax_errors), columns=())

@@ -37,11 +37,13 @@ gives only "unchanged" actions.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from app.staff.csv_import import ParsedFile, RowError, StaffRow
+from app.staff import reporting_lines
+from app.staff.csv_rows import ParsedFile, RowError, StaffRow
+from app.staff.reporting_lines import normal_email
 
 CREATE = "create"
 UPDATE = "update"
@@ -132,11 +134,6 @@ class ImportPlan:
         return any(p.action != UNCHANGED for p in self.people)
 
 
-def _normal_email(email: str | None) -> str | None:
-    email = (email or "").strip().lower()
-    return email or None
-
-
 def _collapse(text: str | None) -> str:
     return " ".join((text or "").split())
 
@@ -145,7 +142,7 @@ def _current(person: ExistingPerson) -> dict[str, object]:
     return {
         "full_name": _collapse(person.full_name),
         "department": _collapse(person.department),
-        "manager_email": _normal_email(person.manager_email),
+        "manager_email": normal_email(person.manager_email),
         "role": person.role.strip().lower(),
         "hire_date": person.hire_date,
     }
@@ -173,7 +170,7 @@ def _action(person: ExistingPerson | None, row: StaffRow, changes: tuple[Change,
 
 def plan_import(parsed: ParsedFile, existing: Sequence[ExistingPerson]) -> ImportPlan:
     """Plan the import of `parsed` over the database snapshot `existing`; see the module docstring."""
-    database = {_normal_email(p.email): p for p in existing}
+    database = {normal_email(p.email): p for p in existing}
     in_file = {row.email: row for row in parsed.rows}
     columns = frozenset(parsed.columns)
 
@@ -194,113 +191,9 @@ def plan_import(parsed: ParsedFile, existing: Sequence[ExistingPerson]) -> Impor
     errors = list(parsed.errors)
     warnings: list[RowError] = []
     if "manager_email" in columns:
-        errors += _manager_errors(people, in_file, database, parsed.rejected)
-        errors += _loop_errors(people, in_file, database)
-    warnings += _orphan_warnings(people, in_file, database)
+        errors += reporting_lines.manager_errors(people, in_file, database, parsed.rejected)
+        errors += reporting_lines.loop_errors(people, in_file, database)
+    deactivated = [p for p in people if p.action == DEACTIVATE]
+    warnings += reporting_lines.orphan_warnings(deactivated, in_file, database)
     errors.sort(key=lambda e: (e.line is not None, e.line or 0))
     return ImportPlan(people=tuple(people), errors=tuple(errors), warnings=tuple(warnings))
-
-
-# --- state after the import ----------------------------------------------------------------
-
-def _exists_after(email: str, in_file: Mapping[str, StaffRow], database: Mapping[str, ExistingPerson]) -> bool:
-    return email in database or (email in in_file and in_file[email].status == "active")
-
-
-def _active_after(email: str, in_file: Mapping[str, StaffRow], database: Mapping[str, ExistingPerson]) -> bool:
-    if email in in_file:
-        return in_file[email].status == "active"
-    return email in database and database[email].active
-
-
-def _manager_errors(people, in_file, database, rejected) -> list[RowError]:
-    errors = []
-    for planned in people:
-        row, manager = planned.row, planned.row.manager_email
-        if manager is None or planned.skipped:
-            continue
-
-        missing = not _exists_after(manager, in_file, database)
-        inactive = row.status == "active" and not _active_after(manager, in_file, database)
-        if not (missing or inactive):
-            continue
-        if manager not in in_file and manager in rejected:
-            message = f"manager {manager} is on line {rejected[manager]}, which has errors; fix that line first"
-        elif missing and manager in in_file:
-            message = (f"manager {manager} is terminated on line {in_file[manager].line} and is not in PostReady, "
-                       "so they cannot be anyone's manager; name a different manager or leave manager_email blank")
-        elif missing:
-            message = f"unknown manager {manager}: add them to the file or create them first"
-        elif manager in in_file:
-            message = (f"manager {manager} is terminated on line {in_file[manager].line}, but this person stays "
-                       "active and still reports to them; give this person a new manager in the file")
-        else:
-            message = (f"manager {manager} is deactivated in PostReady; name an active manager, "
-                       "or add them to the file with status active to reactivate them")
-        errors.append(RowError(row.line, "manager_email", message))
-    return errors
-
-
-def _manager_after(people, database) -> dict[str, tuple[str | None, bool]]:
-    """Everyone who exists after the import -> (their manager, whether the file set it)."""
-    result = {email: (_normal_email(p.manager_email), False) for email, p in database.items()}
-    for planned in people:
-        if not planned.skipped:
-            result[planned.email] = (planned.row.manager_email, True)
-    return result
-
-
-def _loop_errors(people, in_file, database) -> list[RowError]:
-    manager_of = _manager_after(people, database)
-    done: set[str] = set()
-    errors = []
-    for start in manager_of:
-        path: list[str] = []
-        on_path: dict[str, int] = {}
-        email = start
-        while email is not None and email in manager_of and email not in done and email not in on_path:
-            on_path[email] = len(path)
-            path.append(email)
-            email = manager_of[email][0]
-        if email is not None and email in on_path:
-            loop = path[on_path[email]:]
-            for at, member in enumerate(loop):
-                if not manager_of[member][1]:
-                    continue  # a loop only in the database is not this file's doing
-                errors.append(RowError(in_file[member].line, "manager_email", (
-                    f"the reporting line loops: {_describe_loop(loop, at)} (each reports to the next); "
-                    "change the manager of one of these people so the chain ends"
-                )))
-        done.update(path)
-    return errors
-
-
-def _describe_loop(loop: list[str], start: int) -> str:
-    """'a → b → c → a', starting at loop[start]; long loops are shortened in the middle."""
-    size = len(loop)
-    if size <= 7:
-        names = [loop[(start + k) % size] for k in range(size)] + [loop[start]]
-    else:
-        names = [loop[(start + k) % size] for k in range(5)]
-        names += [f"… {size - 6} more …", loop[(start - 1) % size], loop[start]]
-    return " → ".join(names)
-
-
-def _orphan_warnings(people, in_file, database) -> list[RowError]:
-    reports: dict[str, list[str]] = {}  # manager -> their active reports who are not in the file
-    for email, person in database.items():
-        if email not in in_file and person.active and person.manager_email:
-            reports.setdefault(_normal_email(person.manager_email), []).append(email)
-    warnings = []
-    for planned in people:
-        if planned.action != DEACTIVATE:
-            continue
-        left_behind = sorted(reports.get(planned.email, ()))
-        if left_behind:
-            shown = ", ".join(left_behind[:5]) + (f" and {len(left_behind) - 5} more" if len(left_behind) > 5 else "")
-            warnings.append(RowError(planned.line, "status", (
-                f"{planned.email} will be deactivated, but {len(left_behind)} active "
-                f"{'person' if len(left_behind) == 1 else 'people'} not in this file still report to them "
-                f"({shown}); give them a new manager afterwards, or add them to the file"
-            )))
-    return warnings

@@ -5,11 +5,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 
 from app.auth import permission_required
-from app.timestamps import utcnow
 from app.extensions import db
 from app.permissions import can_manage_people
 from app.staff.csv_import import MAX_BYTES
 from app.staff.services import import_staff
+from app.timestamps import utcnow
 
 bp = Blueprint("staff", __name__, template_folder="templates")
 

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import missing, on_ci
+
 try:
     from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - reported as a skip reason below
@@ -65,8 +67,9 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    """Skip the browser tests when the browser is missing; under CI=true the `site` fixture fails them instead."""
     reason = skip_reason()
-    if reason:
+    if reason and not on_ci():
         skip = pytest.mark.skip(reason=reason)
         for item in items:
             if item.get_closest_marker("e2e"):
@@ -93,8 +96,8 @@ class Site:
 
         Reads begin deferred, as GET requests do; writes take SQLite's write lock up front.
         """
-        from app.sqlite import write_intent
         from app.extensions import db
+        from app.sqlite import write_intent
 
         write_intent.set(write)
         with self.app.app_context():
@@ -135,8 +138,8 @@ class Site:
         """Start an attempt through the service layer as if `minutes` had passed (the retake cooldown)."""
         from app.accounts.services import find_by_email
         from app.courses.services import current_module
-        from app.timestamps import utcnow
         from app.quizzes.services import start_attempt
+        from app.timestamps import utcnow
 
         with self.db(write=True) as session:
             attempt = start_attempt(find_by_email(email), current_module(COURSE, module_slug),
@@ -162,13 +165,11 @@ def _seed(site: Site) -> None:
     from app.certificates.models import Certificate
     from app.courses.content import read_courses
     from app.courses.services import current_module, record_lesson_view, sync_courses
-    from app.timestamps import utcnow
     from app.demo import create_demo_organisation
-    from app.extensions import db
+    from app.extensions import db, migrations
     from app.quizzes.services import start_attempt, submit_attempt
+    from app.timestamps import utcnow
     from tests.factories import pass_module
-
-    from app.extensions import migrations
 
     migrations(site.app)
     with site.app.app_context():
@@ -219,7 +220,7 @@ def site(tmp_path_factory):
     """The app on a real server on loopback, with the demo organisation. Yields a Site."""
     reason = skip_reason()
     if reason:
-        pytest.skip(reason)
+        missing(reason)
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     from app import create_app

@@ -7,8 +7,9 @@ import pytest
 
 from tests.e2e.conftest import ADMIN, SCAN_EMPLOYEE, SHOWCASE
 from tests.e2e.helpers import PAGE_TYPES, assert_accessible
+from tests.tools import need_module
 
-expect = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed").expect
+expect = need_module("playwright.sync_api", "playwright").expect
 
 pytestmark = pytest.mark.e2e
 

@@ -1,6 +1,5 @@
 """Whole journeys in a real browser: a new hire, a manager, an administrator."""
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,9 +14,10 @@ from tests.e2e.conftest import (
     log_in,
 )
 from tests.e2e.helpers import assert_accessible
+from tests.tools import need_module, need_tool
 
 pytestmark = pytest.mark.e2e
-expect = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed").expect
+expect = need_module("playwright.sync_api", "playwright").expect
 
 HR_EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "staff" / "hr_export.csv"
 
@@ -35,18 +35,18 @@ def answer_quiz(page, site, pick: str) -> None:
 
 
 def assert_tagged_pdf(pdf: Path) -> None:
-    """A PDF a screen reader can read: tagged (PDF/UA), with a title. Checked with pdfinfo when it is installed."""
+    """A PDF a screen reader can read: tagged (PDF/UA), with a title (read with pdfinfo)."""
     assert pdf.read_bytes().startswith(b"%PDF")
-    if shutil.which("pdfinfo"):
-        info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
-        assert re.search(r"^Tagged:\s+yes$", info, re.M), info
-        assert re.search(r"^Title:\s+\S", info, re.M), info
+    need_tool("pdfinfo", "poppler-utils")
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M), info
+    assert re.search(r"^Title:\s+\S", info, re.M), info
 
 
-def qr_code_url(pdf: Path, tmp_path: Path) -> str | None:
-    """The URL in the certificate's QR code, when poppler-utils and zbar-tools are installed."""
-    if not (shutil.which("pdftoppm") and shutil.which("zbarimg")):
-        return None
+def qr_code_url(pdf: Path, tmp_path: Path) -> str:
+    """The URL in the certificate's QR code (read with poppler-utils' pdftoppm and zbar-tools' zbarimg)."""
+    need_tool("pdftoppm", "poppler-utils")
+    need_tool("zbarimg", "zbar-tools")
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
     out = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(tmp_path / "page.png")],
                          check=True, capture_output=True, text=True)
@@ -135,9 +135,7 @@ def test_new_hire_reads_fails_retakes_passes_and_is_certified(site, new_page, tm
     # The verification page, where the QR code points, opened by someone not signed in.
     link = page.get_by_role("link", name="Public verification page").get_attribute("href")
     verification_url = site.url(link)
-    scanned = qr_code_url(pdf, tmp_path)
-    if scanned is not None:
-        assert scanned == verification_url
+    assert qr_code_url(pdf, tmp_path) == verification_url
     stranger = new_page(viewport=PHONE)
     stranger.goto(verification_url)
     expect(stranger.get_by_role("heading", level=1)).to_contain_text("Valid certificate")

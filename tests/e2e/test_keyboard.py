@@ -5,9 +5,10 @@ import pytest
 
 from tests.e2e.conftest import KEYBOARD_USER
 from tests.e2e.helpers import focus_indicator_visible, focused
+from tests.tools import need_module
 
 pytestmark = pytest.mark.e2e
-expect = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed").expect
+expect = need_module("playwright.sync_api", "playwright").expect
 
 
 class Keyboard:

@@ -13,8 +13,9 @@ import pytest
 
 from tests.e2e.conftest import DESKTOP, PHONE, REPO
 from tests.e2e.helpers import PAGE_TYPES, assert_accessible, assert_no_horizontal_overflow
+from tests.tools import need_module
 
-expect = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed").expect
+expect = need_module("playwright.sync_api", "playwright").expect
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,79 @@
+"""`postready courses ...`: check, load and map the course files."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.extensions import db
+
+courses_cli = click.Group("courses", help="Check and load course content from files.")
+
+
+def read_courses_and_policy(directory: str | None):
+    """Courses and the rights policy, with every problem in either."""
+    from app.courses.content import read_courses
+    from app.rights.policy import read_policy
+
+    root = directory or current_app.config["COURSES_DIR"]
+    courses, problems = read_courses(root)
+    _, policy_problems = read_policy(root, {c.slug for course in courses for c in course.certifications})
+    return courses, problems + policy_problems
+
+
+def read_or_exit(directory: str | None, why: str):
+    """The courses, or every problem printed and exit 1."""
+    courses, problems = read_courses_and_policy(directory)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(problems)} problem(s) found. {why}".rstrip(), err=True)
+        sys.exit(1)
+    return courses
+
+
+@courses_cli.command("check")
+@click.option("--dir", "directory", type=click.Path(), help="Courses folder (default: COURSES_DIR).")
+@with_appcontext
+def courses_check(directory):
+    """Validate every course file; exit 1 on any problem."""
+    courses = read_or_exit(directory, "")
+    for course in courses:
+        questions = sum(len(m.questions) for m in course.modules)
+        lessons = sum(len(m.lessons) for m in course.modules)
+        click.echo(f"{course.slug} {course.version}: {len(course.modules)} modules, {lessons} lessons, "
+                   f"{questions} questions, {len(course.certifications)} certifications: OK")
+
+
+@courses_cli.command("sync")
+@click.option("--dir", "directory", type=click.Path(), help="Courses folder (default: COURSES_DIR).")
+@with_appcontext
+def courses_sync(directory):
+    """Load courses into the database; unchanged content is left as it is."""
+    from app.courses.services import sync_courses
+
+    courses = read_or_exit(directory, "Nothing was loaded: fix the problems above first.")
+    from app.assignments.services import assign_material_change
+    from app.courses.models import CourseVersion
+    from app.timestamps import utcnow
+
+    results = sync_courses(courses)
+    for r in results:
+        state = "new version stored" if r.created else "unchanged"
+        if r.created:
+            version = db.session.get(CourseVersion, r.version_id)
+            assigned = assign_material_change(version, utcnow())
+            state += f" ({version.change_kind} change; {assigned} retake assignment(s))" if assigned else ""
+        click.echo(f"{r.slug} {r.version_label}: {state}")
+    db.session.commit()
+
+
+@courses_cli.command("map")
+@click.option("--dir", "directory", type=click.Path(), help="Courses folder (default: COURSES_DIR).")
+@with_appcontext
+def courses_map(directory):
+    """Print a Markdown map of each course (topics, lessons, questions, sources)."""
+    from app.courses.curriculum_map import render_map
+
+    courses = read_or_exit(directory, "")
+    click.echo("\n".join(render_map(course) for course in courses), nl=False)

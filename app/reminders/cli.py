@@ -1,0 +1,27 @@
+"""`postready reminders send`: run daily from cron or a systemd timer."""
+import click
+from flask.cli import with_appcontext
+
+reminders_cli = click.Group("reminders", help="Email reminders (run daily from cron or a systemd timer).")
+
+
+@reminders_cli.command("send")
+@click.option("--now", "now_text", help="Pretend it is this moment (ISO 8601, UTC), e.g. for a dry rehearsal.")
+@with_appcontext
+def reminders_send(now_text):
+    """Assign refreshers that are due, then send due-soon, overdue and expiring reminders and manager digests."""
+    from datetime import datetime, timezone
+
+    from app.reminders.services import send_reminders
+    from app.timestamps import utcnow
+
+    now = utcnow()
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter("use ISO 8601, e.g. 2026-12-01T08:00:00+00:00", param_hint="--now") from None
+        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    report = send_reminders(now)
+    click.echo(f"{report.refreshers_assigned} refresher(s) assigned; {len(report.sent)} email(s) sent; "
+               f"{report.skipped_already_sent} reminder(s) already sent today.")

@@ -1,0 +1,61 @@
+"""The staff file's rows and problems, and its limits: what `parse_staff_csv` returns (see csv_import.py)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 50_000
+
+MAX_NAME_LENGTH = 300        # users.full_name is String(300)
+MAX_DEPARTMENT_LENGTH = 200  # departments.name is String(200)
+
+ROLES = ("employee", "manager", "admin")
+STATUSES = ("active", "terminated")
+
+REQUIRED_COLUMNS = ("email", "full_name", "role", "status")
+OPTIONAL_COLUMNS = ("department", "manager_email", "hire_date")
+ALL_COLUMNS = ("email", "full_name", "department", "manager_email", "role", "status", "hire_date")
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    line: int                  # physical line number where the row starts (the header is line 1)
+    email: str                 # stripped, lower-case
+    full_name: str             # whitespace collapsed
+    department: str            # whitespace collapsed, may be ""
+    manager_email: str | None  # stripped, lower-case; None if blank
+    role: str                  # "employee" | "manager" | "admin"
+    hire_date: date | None
+    status: str                # "active" | "terminated"
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int | None           # None for problems that belong to no line (size, encoding)
+    column: str | None         # canonical column name, e.g. "hire_date"
+    message: str               # says what is wrong and how to fix it
+
+    def __str__(self) -> str:
+        where = ", ".join(part for part in (
+            f"line {self.line}" if self.line is not None else "",
+            self.column or "",
+        ) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    rows: tuple[StaffRow, ...]
+    errors: tuple[RowError, ...]
+    # Canonical names of the columns the header has (optional ones may be absent).
+    columns: tuple[str, ...] = ALL_COLUMNS
+    # Header cells that matched no known column; they are ignored, not an error.
+    ignored_columns: tuple[str, ...] = ()
+    # Email -> line of rows left out because of errors (so they are not "unknown").
+    rejected: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
