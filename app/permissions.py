@@ -71,6 +71,16 @@ def can_suspend_rights(user, person: User) -> bool:
     return is_manager(user) and user.id != person.id and manages(user, person)
 
 
+ROLE_RANK = {Role.EMPLOYEE: 0, Role.MANAGER: 1, Role.ADMIN: 2}
+
+
+def can_lift_suspension(user, suspension) -> bool:
+    """Whoever may suspend the person, if their role ranks at least as high as the imposer's: a line
+    manager can lift a manager's suspension, never a compliance admin's."""
+    return (can_suspend_rights(user, suspension.user)
+            and ROLE_RANK[Role(user.role)] >= ROLE_RANK[Role(suspension.suspended_by.role)])
+
+
 def can_manage_api_tokens(user) -> bool:
     return is_admin(user)
 

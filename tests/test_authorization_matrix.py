@@ -141,3 +141,28 @@ def test_route_for_every_persona(world, endpoint):
             response = client.post(url, data={"csrf_token": token}, headers=headers.get(persona, {}))
         got[persona] = outcome(response)
     assert got == want
+
+
+def test_a_suspension_is_lifted_only_by_its_imposers_role_or_above(app, course, people):
+    """A compliance admin's suspension stands against the person's line manager; a manager's can be
+    lifted by another manager over the person, or by an admin."""
+    by_admin = suspend_rights(people.admin, people.employee, None, "Under investigation by compliance", utcnow())
+    by_manager = suspend_rights(people.manager, people.employee, None, "Posted without approval", utcnow())
+    db.session.commit()
+    clients = {}
+    for name, person in [("mgr", people.manager), ("admin", people.admin)]:
+        c = app.test_client()
+        assert c.post("/login", data={"email": person.email, "password": PASSWORD,
+                                      "csrf_token": csrf_token(c)}).status_code == 302
+        clients[name] = c
+
+    def lift(persona, suspension):
+        c = clients[persona]
+        page = c.get(f"/people/{people.employee.id}/rights").text
+        shows_button = f'/suspensions/{suspension.id}/lift"' in page
+        status = c.post(f"/suspensions/{suspension.id}/lift", data={"csrf_token": csrf_token(c, "/")}).status_code
+        return shows_button, status
+
+    assert lift("mgr", by_admin) == (False, 403)
+    assert lift("mgr", by_manager) == (True, 302)
+    assert lift("admin", by_admin) == (True, 302)

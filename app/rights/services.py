@@ -15,7 +15,7 @@ from app.certificates.rules import HeldCertificate
 from app.courses.models import Certification
 from app.courses.services import current_version_ids
 from app.extensions import db
-from app.permissions import can_suspend_rights
+from app.permissions import can_lift_suspension, can_suspend_rights
 from app.rights.models import RightsSuspension, RightsSuspensionLift
 from app.rights.policy import RightRule, RightsPolicy, load_policy
 from app.rights.rules import RightDecision, Suspension, decide_rights
@@ -118,8 +118,8 @@ def suspend_rights(actor: User, person: User, right_slug: str | None, reason: st
 
 
 def lift_suspension(actor: User, suspension: RightsSuspension, reason: str, now: datetime) -> RightsSuspensionLift:
-    if not can_suspend_rights(actor, suspension.user):
-        raise RightsError("You cannot lift this suspension.")
+    if not can_lift_suspension(actor, suspension):
+        raise RightsError("Only someone in the role of the person who imposed this suspension, or above, can lift it.")
     if suspension.lift is not None:
         raise RightsError("This suspension was already lifted.")
     lift = RightsSuspensionLift(suspension_id=suspension.id, lifted_by_id=actor.id, lifted_at=now,

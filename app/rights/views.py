@@ -6,7 +6,7 @@ from app.accounts.services import reporting_line
 from app.auth import ensure_or_404, permission_required
 from app.certificates.services import certificates_of
 from app.extensions import db
-from app.permissions import can_suspend_rights, can_view_person, is_manager
+from app.permissions import can_lift_suspension, can_suspend_rights, can_view_person, is_manager
 from app.rights.forms import LiftForm, SuspendForm
 from app.rights.models import RightsSuspension
 from app.rights.services import (
@@ -78,7 +78,7 @@ def suspend(person_id: int):
 def lift(suspension_id: int):
     suspension = db.session.get(RightsSuspension, suspension_id)
     ensure_or_404(suspension is not None and can_view_person(current_user, suspension.user))
-    if not can_suspend_rights(current_user, suspension.user):
+    if not can_lift_suspension(current_user, suspension):
         abort(403)
     form = LiftForm()
     if not form.validate_on_submit():
