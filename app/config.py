@@ -74,7 +74,7 @@ DEFAULTS = {
     "SESSION_COOKIE_NAME": "postready_session",
     "REMEMBER_COOKIE_DURATION": 0,
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # one working shift
-    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "WTF_CSRF_TIME_LIMIT": None,  # a form's token lasts as long as the session it belongs to
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "TESTING": False,
     "RATELIMIT_HEADERS_ENABLED": True,

@@ -26,10 +26,14 @@ def _render(status: int, message: str):
     return render_template("error.html", status=status, message=message), status
 
 
+def csrf_failed():
+    return _render(400, "Your form expired or was sent from somewhere else. Reload the page and try again.")
+
+
 def register(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return _render(400, "Your form expired or was sent from somewhere else. Reload the page and try again.")
+        return csrf_failed()
 
     @app.errorhandler(SecurityError)
     def untrusted_host(exc):

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
@@ -41,6 +41,8 @@ def safe_next(target: str | None) -> str | None:
     """Only our own absolute paths: never another host, scheme or protocol-relative URL."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):  # CR/LF would split the Location header
+        return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
 
@@ -55,6 +57,12 @@ def _account_key() -> str:
 
 def _address_key() -> str:
     return "login-address:" + (get_remote_address() or "unknown")
+
+
+def _new_csrf_secret() -> None:
+    """A token planted in a form before sign-in (or sign-out) must not be valid after it: drop the
+    session's CSRF secret (Flask-WTF keeps it under its field name) so a new one is made."""
+    session.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -77,6 +85,7 @@ def login():
                 # Someone else signing in at a shared computer (a login form left open in another
                 # tab): the first person is signed out, never the second one let into their account.
                 logout_user()
+            _new_csrf_secret()
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("courses.my_training"))
     return render_template("accounts/login.html", form=form), 200 if request.method == "GET" else 400
@@ -90,6 +99,7 @@ def logout():
         record("logout", actor=current_user)
         db.session.commit()
         logout_user()
+        _new_csrf_secret()
         flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
 

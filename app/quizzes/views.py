@@ -1,5 +1,6 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -8,6 +9,7 @@ from app.auth import ensure_or_404
 from app.certificates.renderer import render_and_store_pdfs
 from app.courses.models import Question
 from app.courses.services import current_module
+from app.errors import csrf_failed
 from app.extensions import db
 from app.permissions import can_take_attempt, can_view_attempt
 from app.quizzes.models import Attempt, AttemptQuestion
@@ -72,6 +74,25 @@ def attempt(attempt_id: int):
     if request.method == "POST":  # the CSRF token was checked before the view ran (CSRFProtect)
         return _submit(attempt)
     return render_template("quizzes/attempt.html", attempt=attempt, form=ConfirmForm(), chosen={})
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(exc):
+    """A quiz page left open past its session's token (or a browser that lost its cookie): give the
+    learner their answers back with a fresh token instead of a bare error page."""
+    attempt_id = (request.view_args or {}).get("attempt_id")
+    if request.endpoint != "quizzes.attempt" or not current_user.is_authenticated:
+        return csrf_failed()
+    attempt = _load_attempt(attempt_id)
+    if attempt.submission is not None:
+        return _result(attempt), 409
+    try:
+        chosen = parse_answers(request.form)
+    except InvalidAnswers:
+        chosen = {}
+    flash("This page was open so long that its security check expired. Your answers are still selected "
+          "below: check them and submit again.", "error")
+    return render_template("quizzes/attempt.html", attempt=attempt, form=ConfirmForm(), chosen=chosen), 400
 
 
 def _result(attempt: Attempt) -> str:
