@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
@@ -28,6 +29,7 @@ from app.accounts.services import (
 )
 from app.audit.services import record
 from app.auth import permission_required
+from app.errors import csrf_failed
 from app.extensions import db, limiter
 from app.permissions import can_manage_people
 from app.timestamps import utcnow
@@ -57,6 +59,16 @@ def _account_key() -> str:
 
 def _address_key() -> str:
     return "login-address:" + (get_remote_address() or "unknown")
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(exc):
+    """A sign-in form from before someone signed in or out here (its token is renewed then): show a
+    fresh form rather than an error page. Other forms get the general message."""
+    if request.endpoint != "accounts.login":
+        return csrf_failed()
+    flash("This sign-in form had expired. Enter your email and password again.", "error")
+    return render_template("accounts/login.html", form=LoginForm(formdata=None)), 400
 
 
 def _new_csrf_secret() -> None:
