@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app import config, sqlite
 from app.extensions import csrf, db, limiter, login_manager
+from app.url_ids import DatabaseId
 
 
 class ConfigurationError(RuntimeError):
@@ -44,6 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app import models  # noqa: F401  (every table in the metadata)
     from app.audit import services as _audit  # noqa: F401  (chains events at commit)
 
+    app.url_map.converters["int"] = DatabaseId  # before any route is added: every <int:id> is in range
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

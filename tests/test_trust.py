@@ -1,6 +1,8 @@
 """Regressions from the second penetration test (issue 25): each fails on the code before its fix."""
 import re
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -52,3 +54,24 @@ def test_an_expired_quiz_form_comes_back_with_the_answers_kept(client, course, p
     assert db.session.scalar(select(func.count()).select_from(Submission)) == 0
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', refused.text).group(1)
     assert client.post(f"/attempts/{attempt_id}", data={**answers, "csrf_token": token}).status_code == 302
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(too_big=st.integers(min_value=2**31, max_value=2**80))
+def test_every_route_answers_404_for_an_id_beyond_the_databases_range(app, client, people, login, too_big):
+    if not client.get_cookie("postready_session"):
+        login(people.admin)
+    rules = [r for r in app.url_map.iter_rules() if "<int:" in r.rule]
+    assert rules
+    for rule in rules:
+        url = re.sub(r"<int:[a-z_]+>", str(too_big), rule.rule)
+        url = re.sub(r"<(?:string:)?[a-z_]+>", "x", url)
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(url, method=method, data={"csrf_token": "x"} if method == "POST" else None)
+        assert response.status_code == 404, (url, response.status_code)
+
+
+def test_a_page_number_of_twenty_digits_is_the_last_page_not_an_error(client, course, people, login):
+    login(people.admin)
+    for path in ("/people", "/organization", "/organization.csv"):
+        assert client.get(path + "?page=" + "9" * 20).status_code == 200, path

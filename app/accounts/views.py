@@ -33,6 +33,7 @@ from app.errors import csrf_failed
 from app.extensions import db, limiter
 from app.permissions import can_manage_people
 from app.timestamps import utcnow
+from app.url_ids import page_number
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -159,7 +160,7 @@ def _person_or_404(person_id: int) -> User:
 @permission_required(can_manage_people)
 def people():
     q = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number(request.args)
     query = select(User).order_by(User.full_name, User.id)
     if q:
         like = f"%{q.lower()}%"

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.reports.data import EVERYONE, PersonRow, Requirement, people_rows, requirements
 from app.reports.rules import Status, Summary, summarize
 from app.rights.services import policy
+from app.url_ids import page_number
 
 SORTS = {"name", "department", "hire_date"}
 PAGE_SIZE = 50
@@ -63,7 +64,7 @@ class Filters:
         if sort not in SORTS:
             raise ReportError("Unknown sort order.")
         return cls(status=status, department=args.get("department", "")[:200], q=args.get("q", "").strip()[:100],
-                   sort=sort, page=max(args.get("page", 1, type=int) or 1, 1),
+                   sort=sort, page=page_number(args),
                    include_inactive=args.get("inactive") == "1")
 
 

@@ -32,11 +32,11 @@ BUMP = "UPDATE evidence_versions SET version = version + 1 WHERE user_id = {owne
 START = "INSERT INTO evidence_versions (user_id, version) VALUES (NEW.id, 0);"
 
 
-def _trigger(postgres: bool, name: str, table: str, body: str) -> None:
+def _trigger(postgres: bool, name: str, function: str, table: str, body: str) -> None:
     if postgres:
-        op.execute(f"CREATE FUNCTION postready_{name}() RETURNS trigger AS $$ BEGIN {body} RETURN NULL; END; $$ "
+        op.execute(f"CREATE FUNCTION {function}() RETURNS trigger AS $$ BEGIN {body} RETURN NULL; END; $$ "
                    "LANGUAGE plpgsql")
-        op.execute(f"CREATE TRIGGER {name} AFTER INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION postready_{name}()")
+        op.execute(f"CREATE TRIGGER {name} AFTER INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()")
     else:
         op.execute(f"CREATE TRIGGER {name} AFTER INSERT ON {table} BEGIN {body} END")
 
@@ -66,6 +66,7 @@ def downgrade():
     )
     op.execute("INSERT INTO evidence_versions (user_id, version) SELECT id, 0 FROM users")
     postgres = op.get_bind().dialect.name == "postgresql"
-    _trigger(postgres, "users_start_evidence_version", "users", START)
+    _trigger(postgres, "users_start_evidence_version", "postready_start_evidence_version", "users", START)
     for table, owner in OWNER.items():
-        _trigger(postgres, f"{table}_bumps_evidence_version", table, BUMP.format(owner=owner))
+        _trigger(postgres, f"{table}_bumps_evidence_version", f"postready_{table}_bump_evidence", table,
+                 BUMP.format(owner=owner))
