@@ -53,6 +53,7 @@ MATRIX = {
     "certificates.public_key_jwk": ("GET", "/certificates/public-key.json", PUBLIC),
     "certificates.public_key_pem": ("GET", "/certificates/public-key.pem", PUBLIC),
     "certificates.revoke": ("POST", "/certificates/{cert}/revoke", {**ADMIN_ONLY, "admin": 400}),
+    "certificates.lookup": ("GET", "/verify", PUBLIC),
     "certificates.verify_json": ("GET", "/verify/{code}.json", PUBLIC),
     "certificates.verify_page": ("GET", "/verify/{code}", PUBLIC),
     "courses.lesson": ("GET", "/learn/test-course/privacy/photos", SIGNED_IN),

@@ -78,6 +78,7 @@ def test_sigkill_mid_submission_loses_nothing_acknowledged(app, course, database
             token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', s.get(f"{base}/login").text).group(1)
             assert s.post(f"{base}/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
                           allow_redirects=False).status_code == 302
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', s.get(f"{base}/").text).group(1)  # renewed
             sessions[email] = (s, token)
 
         acknowledged, lock = [], threading.Lock()

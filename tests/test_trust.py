@@ -1,15 +1,22 @@
 """Regressions from the second penetration test (issue 25): each fails on the code before its fix."""
+import json
 import re
+import secrets
+from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from app.api.services import create_token
+from app.certificates.models import Certificate
+from app.certificates.services import revoke_certificate
 from app.extensions import db
 from app.quizzes.models import Attempt, Submission
 from app.rights.models import RightsSuspension
+from app.timestamps import utcnow
 from tests.conftest import csrf_token
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, certify
 from tests.test_learner_path import answer_all, read_all_lessons, start_quiz
 
 
@@ -75,3 +82,65 @@ def test_a_page_number_of_twenty_digits_is_the_last_page_not_an_error(client, co
     login(people.admin)
     for path in ("/people", "/organization", "/organization.csv"):
         assert client.get(path + "?page=" + "9" * 20).status_code == 200, path
+
+
+def _forge(source: Certificate, **changes) -> Certificate:
+    """A row written straight into the table, reusing another row's signed payload and signature."""
+    columns = {c.key: getattr(source, c.key) for c in Certificate.__table__.columns if c.key != "id"}
+    forged = Certificate(**{**columns, "code": secrets.token_urlsafe(20), **changes})
+    db.session.add(forged)
+    db.session.commit()
+    return forged
+
+
+def _instagram_right(client, email: str, secret: str) -> bool:
+    response = client.get(f"/api/v1/people/{email}/posting-rights/instagram",
+                          headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200
+    return response.json["allowed"]
+
+
+def test_a_certificate_copied_from_someone_else_grants_nothing(client, course, people):
+    certify(people.employee, utcnow())
+    _, secret = create_token(people.admin, "tool", utcnow())
+    db.session.commit()
+    assert _instagram_right(client, people.employee.email, secret)
+    for source in db.session.scalars(select(Certificate).where(Certificate.user_id == people.employee.id)).all():
+        forged = _forge(source, user_id=people.other_employee.id)
+        page = client.get(f"/verify/{forged.code}")
+        assert "Not a genuine certificate" in page.text and "Valid certificate" not in page.text
+        assert client.get(f"/verify/{forged.code}.json").json["status"] == "invalid"
+    assert not _instagram_right(client, people.other_employee.email, secret)
+
+
+def test_an_expiry_pushed_forward_grants_nothing(client, course, people):
+    long_ago = utcnow() - timedelta(days=800)
+    certify(people.employee, long_ago)
+    _, secret = create_token(people.admin, "tool", utcnow())
+    db.session.commit()
+    assert not _instagram_right(client, people.employee.email, secret)
+    for source in db.session.scalars(select(Certificate).where(Certificate.user_id == people.employee.id)).all():
+        forged = _forge(source, cycle=source.cycle + 1, expires_at=utcnow() + timedelta(days=300))
+        assert client.get(f"/verify/{forged.code}.json").json["status"] == "invalid"
+    assert not _instagram_right(client, people.employee.email, secret)
+
+
+def test_the_public_check_shows_a_revocation_but_never_its_reason(client, course, people):
+    certify(people.employee, utcnow(), platforms=())
+    core = db.session.scalar(select(Certificate).where(Certificate.user_id == people.employee.id))
+    revoke_certificate(people.admin, core, "Shared a photo of a patient's chart", utcnow())
+    db.session.commit()
+    page, data = client.get(f"/verify/{core.code}"), client.get(f"/verify/{core.code}.json").json
+    assert "Revoked certificate" in page.text and "chart" not in page.text
+    assert data["status"] == "revoked" and data["revoked_at"] and "chart" not in json.dumps(data)
+
+
+def test_a_replaced_certificate_points_to_the_current_one(client, course, people):
+    certify(people.employee, utcnow() - timedelta(days=340), platforms=())  # inside the renewal window
+    certify(people.employee, utcnow(), platforms=())
+    old, new = db.session.scalars(select(Certificate).where(Certificate.user_id == people.employee.id)
+                                  .order_by(Certificate.cycle)).all()
+    assert new.cycle == old.cycle + 1
+    page = client.get(f"/verify/{old.code}")
+    assert "Replaced by a newer certificate" in page.text and f"/verify/{new.code}" in page.text
+    assert client.get(f"/verify/{old.code}.json").json["superseded_by"] == new.code

@@ -5,4 +5,5 @@ from wtforms.validators import DataRequired, Length
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField("Reason for revoking", validators=[DataRequired(), Length(min=5, max=1000)],
-                           description="Recorded with your name and shown on the public verification page.")
+                           description="Kept in the record with your name. The public verification page says only "
+                                       "that the certificate was revoked, and when.")

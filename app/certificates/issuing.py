@@ -23,7 +23,7 @@ from app.extensions import db
 from app.unique_rows import add_once
 
 CODE_BYTES = 20  # 160 random bits
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2  # 2: the holder's id beside their name
 
 
 def renewal_window() -> timedelta:
@@ -120,6 +120,7 @@ def _certificate_row(user: User, version: CourseVersion, certification, modules:
         "code": code,
         "organization": current_app.config["ORG_NAME"],
         "holder": user.full_name,
+        "holder_id": user.id,
         "certification": certification.slug,
         "certification_title": certification.title,
         "course": version.course.slug,

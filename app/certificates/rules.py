@@ -9,10 +9,15 @@ class CertificateStatus(StrEnum):
     VALID = "valid"
     EXPIRED = "expired"
     REVOKED = "revoked"
+    INVALID = "invalid"  # its row does not match what was signed (app.certificates.authenticity)
 
 
-def certificate_status(expires_at: datetime, revoked_at: datetime | None, now: datetime) -> CertificateStatus:
-    """Revocation wins; otherwise a certificate is valid until (not including) its expiry instant."""
+def certificate_status(expires_at: datetime, revoked_at: datetime | None, now: datetime,
+                       authentic: bool = True) -> CertificateStatus:
+    """A record that is not what was signed is never valid; then revocation wins; otherwise a
+    certificate is valid until (not including) its expiry instant."""
+    if not authentic:
+        return CertificateStatus.INVALID
     if revoked_at is not None and revoked_at <= now:
         return CertificateStatus.REVOKED
     return CertificateStatus.VALID if now < expires_at else CertificateStatus.EXPIRED

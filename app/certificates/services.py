@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.certificates import links, rules
+from app.certificates import links
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
 from app.certificates.signing import SigningKey, load_or_create_key
 from app.extensions import db
@@ -198,35 +198,3 @@ def certificates_of(user: User) -> list[Certificate]:
         .options(selectinload(Certificate.revocation), selectinload(Certificate.certification))
         .order_by(Certificate.issued_at.desc())
     ))
-
-
-@dataclass(frozen=True)
-class Verification:
-    certificate: Certificate
-    status: rules.CertificateStatus
-    checked_at: datetime
-
-    def as_json(self) -> dict:
-        c = self.certificate
-        revocation = c.revocation
-        return {
-            "code": c.code,
-            "status": self.status.value,
-            "holder": c.holder_name,
-            "certification": c.certification_slug,
-            "certification_title": c.certification.title,
-            "issued_at": c.issued_at.isoformat(),
-            "expires_at": c.expires_at.isoformat(),
-            "revoked_at": revocation.revoked_at.isoformat() if revocation else None,
-            "revocation_reason": revocation.reason if revocation else None,
-            "checked_at": self.checked_at.isoformat(),
-            "payload": c.payload,
-            "signature": c.signature,
-            "key_id": c.key_id,
-            "algorithm": "Ed25519",
-        }
-
-
-def verify(certificate: Certificate, now: datetime) -> Verification:
-    revoked_at = certificate.revocation.revoked_at if certificate.revocation else None
-    return Verification(certificate, rules.certificate_status(certificate.expires_at, revoked_at, now), now)

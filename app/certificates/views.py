@@ -1,6 +1,6 @@
 import re
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -21,9 +21,9 @@ from app.certificates.services import (
     store_pdfs,
     stored_pdf,
     stored_pdf_by_link,
-    verify,
 )
 from app.certificates.signing import b64url
+from app.certificates.verification import verify
 from app.extensions import db, limiter
 from app.permissions import can_revoke_certificates, can_view_certificate, can_view_certificate_held_by
 from app.sqlite import writes_db
@@ -38,16 +38,13 @@ def _verify_limit() -> str:
     return current_app.config["VERIFY_RATE_LIMIT"]
 
 
-def _certificate_for_code(code: str) -> Certificate:
-    """The same 404 for a malformed code and for a well-formed unknown one."""
+def _verified(code: str):
+    """The check of this code's certificate, recorded; None (the same for a malformed code and an
+    unknown one) when there is no such certificate."""
     certificate = certificate_by_code(code) if CODE_SHAPE.match(code) else None
     if certificate is None:
-        abort(404)
-    return certificate
-
-
-def _verified(code: str):
-    result = verify(_certificate_for_code(code), utcnow())
+        return None
+    result = verify(certificate, utcnow())
     record("certificate.verified", actor_label="public", subject_type="certificate", subject_id=result.certificate.id,
            at=result.checked_at, details={"status": result.status.value})
     db.session.commit()
@@ -59,7 +56,20 @@ def _verified(code: str):
 @writes_db
 def verify_page(code: str):
     result = _verified(code)
+    if result is None:
+        return render_template("certificates/lookup.html", code=code, unknown=True), 404
     return render_template("certificates/verify.html", result=result, certificate=result.certificate)
+
+
+@bp.get("/verify")
+@limiter.limit(_verify_limit)
+def lookup():
+    """A form to type (or paste) a certificate's code or its verification address."""
+    typed = request.args.get("code", "").strip()
+    if not typed:
+        return render_template("certificates/lookup.html", code="", unknown=False)
+    code = typed.rstrip("/").rsplit("/", 1)[-1].removesuffix(".json")  # a pasted address works too
+    return redirect(url_for(".verify_page", code=code))
 
 
 @bp.get("/verify/<code>.json")
@@ -67,6 +77,8 @@ def verify_page(code: str):
 @writes_db
 def verify_json(code: str):
     result = _verified(code)
+    if result is None:
+        return jsonify(error={"status": 404, "message": "No certificate has this code."}), 404
     return jsonify(result.as_json())
 
 

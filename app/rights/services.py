@@ -10,8 +10,10 @@ from sqlalchemy.sql import Select
 
 from app.accounts.models import User
 from app.audit.services import record
+from app.certificates.authenticity import SignedRecord, is_authentic
 from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
+from app.certificates.services import signing_key
 from app.courses.models import Certification
 from app.courses.services import current_version_ids
 from app.extensions import db
@@ -44,18 +46,25 @@ def _people_filter(column, user_ids: Sequence[int] | Select):
 
 def certificates_by_person(user_ids: Sequence[int] | Select,
                            as_of: datetime | None = None) -> dict[int, list[HeldCertificate]]:
-    """Each person's certificates (as issued by `as_of`, if given), in one query."""
-    query = (select(Certificate.user_id, Certificate.certification_slug, Certificate.issued_at,
-                    Certificate.expires_at, CertificateRevocation.revoked_at)
+    """Each person's genuine certificates (as issued by `as_of`, if given), in one query. A row that
+    does not match its signed payload grants nothing (app.certificates.authenticity)."""
+    query = (select(Certificate.code, Certificate.user_id, Certificate.holder_name, Certificate.certification_slug,
+                    Certificate.cycle, Certificate.issued_at, Certificate.expires_at, Certificate.payload,
+                    Certificate.signature, Certificate.key_id, CertificateRevocation.revoked_at)
              .outerjoin(CertificateRevocation)
              .where(_people_filter(Certificate.user_id, user_ids)))
     if as_of is not None:
         query = query.where(Certificate.issued_at <= as_of)
+    key = signing_key()
     result: dict[int, list[HeldCertificate]] = defaultdict(list)
-    for user_id, slug, issued_at, expires_at, revoked_at in db.session.execute(query):
+    for *signed, revoked_at in db.session.execute(query):
+        record = SignedRecord(*signed)
+        if not is_authentic(record, key):
+            continue
         if as_of is not None and revoked_at is not None and revoked_at > as_of:
             revoked_at = None  # revoked later than the moment asked about
-        result[user_id].append(HeldCertificate(slug, issued_at, expires_at, revoked_at))
+        result[record.user_id].append(HeldCertificate(record.certification_slug, record.issued_at,
+                                                      record.expires_at, revoked_at))
     return result
 
 
