@@ -1,5 +1,6 @@
 """The audit trail: written with each change, chained, append-only, and checkable offline."""
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -7,6 +8,7 @@ from sqlalchemy.exc import DatabaseError
 
 from app.audit.models import AuditEvent
 from app.audit.services import check_against_checkpoint, checkpoint, record, verify_chain
+from app.certificates.models import Certificate
 from app.certificates.services import signing_key
 from app.courses.models import Lesson, LessonView
 from app.extensions import db
@@ -84,6 +86,10 @@ def test_checkpoint_catches_rewritten_history(app, course, people):
     "UPDATE certificates SET expires_at = expires_at",
     "DELETE FROM audit_events",
     "UPDATE answers SET option_id = option_id",
+    "DELETE FROM lesson_views",
+    "UPDATE questions SET stem = 'changed'",
+    "UPDATE question_options SET is_correct = NOT is_correct",
+    "DELETE FROM question_options",
 ])
 def test_evidence_tables_refuse_update_and_delete(app, course, people, statement):
     certify(people.employee, utcnow(), platforms=())
@@ -109,6 +115,24 @@ def test_audit_cli_verify_and_checkpoint(cli, course, people, tmp_path):
     assert json.loads(made.output)["chain_ok"] is True
 
 
+def test_audit_verify_names_an_event_whose_actor_was_changed(cli, course, people):
+    certify(people.employee, utcnow(), platforms=())
+    target = db.session.scalar(select(AuditEvent.id).where(AuditEvent.actor_id.is_not(None)).limit(1))
+    _tamper(f"UPDATE audit_events SET actor_id = {people.admin.id} WHERE id = {target}")  # a real person's id
+    bad = cli("audit", "verify")
+    assert bad.exit_code == 1 and f"event {target} names a different actor" in bad.output
+
+
+def test_audit_verify_checks_every_certificates_signature(cli, course, people):
+    certify(people.employee, utcnow() - timedelta(days=800), platforms=())
+    target = db.session.scalar(select(Certificate.id).where(Certificate.user_id == people.employee.id))
+    assert cli("audit", "verify").exit_code == 0
+    pushed = (utcnow() + timedelta(days=300)).replace(tzinfo=None).isoformat(sep=" ")
+    _tamper(f"UPDATE certificates SET expires_at = '{pushed}' WHERE id = {target}")
+    bad = cli("audit", "verify")
+    assert bad.exit_code == 1 and "do not match what was signed" in bad.output and str(target) in bad.output
+
+
 def _tamper(statement: str) -> None:
     """Change the database the way an attacker with raw access would: triggers bypassed."""
     db.session.commit()
@@ -117,8 +141,9 @@ def _tamper(statement: str) -> None:
             conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
             conn.exec_driver_sql(statement)
         else:
+            table = statement.split()[2 if statement.startswith("DELETE") else 1]
             triggers = conn.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'").all()
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)).all()
             for name, _ in triggers:
                 conn.exec_driver_sql(f"DROP TRIGGER {name}")
             conn.exec_driver_sql(statement)

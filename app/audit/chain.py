@@ -41,10 +41,18 @@ class ChainCheck:
     problem: str = ""
 
 
-def check_chain(events: Iterable[tuple[int, str, str, EventFields]]) -> ChainCheck:
-    """Walk (id, prev_hash, hash, fields) in id order; report the first broken link."""
+def actor_label_of(actor_id: int | None, label: str | None) -> str:
+    """The hashed actor: "user:<id>" for a person, else the label given (cli, public, anonymous)."""
+    return f"user:{actor_id}" if actor_id is not None else (label or "anonymous")
+
+
+def check_chain(events: Iterable[tuple[int, str, str, EventFields, int | None]]) -> ChainCheck:
+    """Walk (id, prev_hash, hash, fields, actor id) in id order; report the first broken link."""
     expected_prev, count, head_id = GENESIS, 0, None
-    for event_id, prev_hash, stored_hash, fields in events:
+    for event_id, prev_hash, stored_hash, fields, actor_id in events:
+        if actor_id is not None and fields.actor_label != actor_label_of(actor_id, None):
+            return ChainCheck(False, count, head_id, expected_prev, event_id,
+                              f"event {event_id} names a different actor than the one it was hashed with")
         if prev_hash != expected_prev:
             return ChainCheck(False, count, head_id, expected_prev, event_id,
                               f"event {event_id} does not point at the event before it "

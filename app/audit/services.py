@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from app.audit.chain import GENESIS, ChainCheck, EventFields, canonical, check_chain, event_hash
+from app.audit.chain import GENESIS, ChainCheck, EventFields, actor_label_of, canonical, check_chain, event_hash
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.timestamps import utcnow
@@ -22,9 +22,10 @@ ADVISORY_LOCK_KEY = 7_274_710_301  # any constant shared by every PostReady proc
 
 def record(action: str, *, actor=None, actor_label: str | None = None, subject_type: str = "",
            subject_id: object = "", details: dict | None = None, at: datetime | None = None) -> None:
-    label = actor_label or (f"user:{actor.id}" if actor is not None and getattr(actor, "id", None) else "anonymous")
+    actor_id = getattr(actor, "id", None)
+    label = actor_label_of(actor_id, actor_label)
     db.session.info.setdefault(PENDING, []).append({
-        "occurred_at": at or utcnow(), "actor_id": getattr(actor, "id", None), "actor_label": label,
+        "occurred_at": at or utcnow(), "actor_id": actor_id, "actor_label": label,
         "action": action, "subject_type": subject_type, "subject_id": str(subject_id),
         "details": canonical(details or {}),
     })
@@ -72,7 +73,7 @@ def verify_chain(batch: int = 5000) -> ChainCheck:
             if not rows:
                 return
             for e in rows:
-                yield e.id, e.prev_hash, e.hash, _fields(e)
+                yield e.id, e.prev_hash, e.hash, _fields(e), e.actor_id
             last = rows[-1].id
             db.session.expunge_all()
 

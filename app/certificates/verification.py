@@ -58,3 +58,17 @@ def _newer(certificate: Certificate, now: datetime) -> Certificate | None:
         .order_by(Certificate.cycle.desc()).options(selectinload(Certificate.revocation))
     )
     return next((c for c in later if is_authentic(SignedRecord.of(c), signing_key())), None)
+
+
+def forged_certificate_ids(batch: int = 2000) -> list[int]:
+    """Every certificate whose row does not match what was signed (for `postready audit verify`)."""
+    key, forged, last = signing_key(), [], 0
+    columns = [getattr(Certificate, name) for name in SignedRecord.__dataclass_fields__]
+    while True:
+        rows = db.session.execute(select(Certificate.id, *columns).where(Certificate.id > last)
+                                  .order_by(Certificate.id).limit(batch)).all()
+        if not rows:
+            return forged
+        forged += [certificate_id for certificate_id, *signed in rows
+                   if not is_authentic(SignedRecord(*signed), key)]
+        last = rows[-1].id
