@@ -144,3 +144,19 @@ def test_a_replaced_certificate_points_to_the_current_one(client, course, people
     page = client.get(f"/verify/{old.code}")
     assert "Replaced by a newer certificate" in page.text and f"/verify/{new.code}" in page.text
     assert client.get(f"/verify/{old.code}.json").json["superseded_by"] == new.code
+
+
+def test_an_edit_of_a_person_records_what_changed(app, course, people):
+    from app.accounts.services import PersonFields, update_person
+    from app.audit.models import AuditEvent
+
+    fields = PersonFields(people.employee.email, "Eli Q. Employee", "employee", people.other_manager.id,
+                          "Marketing", None)
+    update_person(people.admin, people.employee, fields, utcnow())
+    db.session.commit()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "person.updated")
+                              .order_by(AuditEvent.id.desc()).limit(1))
+    changed = json.loads(event.details)["changed"]
+    assert changed["full_name"] == ["Eli Employee", "Eli Q. Employee"]
+    assert changed["manager_id"] == [people.manager.id, people.other_manager.id]
+    assert "email" not in changed and event.actor_label == f"user:{people.admin.id}"

@@ -126,17 +126,27 @@ def create_person(actor, fields: PersonFields, temporary_password: str, now: dat
     return person
 
 
+def _audited_fields(person: User) -> dict:
+    """What an edit of a person records, before and after (ids and names, never a password)."""
+    return {"email": person.email, "full_name": person.full_name, "role": str(person.role),
+            "manager_id": person.manager.id if person.manager else None,
+            "department": person.department.name if person.department else None,
+            "hire_date": person.hire_date.isoformat() if person.hire_date else None}
+
+
 def update_person(actor, person: User, fields: PersonFields, now: datetime) -> User:
     _require_admin(actor)
     if person.id == actor.id and fields.role != Role.ADMIN:
         raise AccountError("You cannot remove your own administrator role.")
-    old_role, old_placement = person.role, placement_of(person)
+    old_role, old_placement, before = person.role, placement_of(person), _audited_fields(person)
     _apply(person, fields)
     if person.role != old_role:
         person.end_all_sessions()  # a new role starts with a fresh login
         record("person.role_changed", actor=actor, subject_type="user", subject_id=person.id,
                details={"from": old_role, "to": person.role})
-    record("person.updated", actor=actor, subject_type="user", subject_id=person.id)
+    after = _audited_fields(person)
+    changed = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+    record("person.updated", actor=actor, subject_type="user", subject_id=person.id, details={"changed": changed})
     _flush_unique_email()
     if placement_of(person) != old_placement:
         record_placements([person], now, actor)
