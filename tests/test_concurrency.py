@@ -107,3 +107,38 @@ def test_a_submission_that_waits_for_the_lock_and_loses_the_race_stores_nothing(
     assert db.session.scalar(select(func.count()).select_from(Submission)) == 1
     assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
     assert db.session.scalar(select(func.count()).select_from(ModuleCompletion)) == 0
+
+
+def test_twenty_parallel_starts_open_one_attempt(database_url, tmp_path, app, course, people):
+    """The person is locked before the open-attempt and daily-limit checks (as for submissions)."""
+    module = current_module("test-course", "privacy")
+    for lesson in module.lessons:
+        record_lesson_view(people.employee, lesson)
+    user_id, module_id = people.employee.id, module.id
+    db.session.commit()
+    worker = another_app(database_url, tmp_path, DB_POOL_SIZE=20)
+    barrier, errors, started = threading.Barrier(20, timeout=60), [], []
+
+    def start():
+        with worker.app_context():
+            try:
+                barrier.wait()
+                user, mine = db.session.get(User, user_id), current_module("test-course", "privacy")
+                started.append(start_attempt(user, mine, utcnow()).id)
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - every failure is reported by the test
+                db.session.rollback()
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=start) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    db.session.expire_all()
+    opened = db.session.scalar(select(func.count()).select_from(Attempt)
+                               .where(Attempt.user_id == user_id, Attempt.module_id == module_id))
+    assert opened == 1 and len(set(started)) == 1

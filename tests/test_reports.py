@@ -6,10 +6,9 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event
 
 from app.assignments.models import Assignment
-from app.courses.models import CourseVersion
 from app.extensions import db
 from app.reports import rules
 from app.reports.cells import status_cell
@@ -124,7 +123,6 @@ def test_point_in_time_is_exact_and_repeatable(course, people):
     past = NOW - timedelta(days=100)
     # On the roster, and the course in use, long before (test set-up only).
     people.employee.created_at = NOW - timedelta(days=400)
-    db.session.execute(update(CourseVersion).values(loaded_at=NOW - timedelta(days=500)))
     certify(people.employee, past - timedelta(days=5), platforms=())
     from app.certificates.models import Certificate
     from app.certificates.services import revoke_certificate
@@ -228,7 +226,6 @@ def test_organization_view_by_department(client, course, people, login):
 
 def test_audit_pdf_has_digest_versions_and_roster(client, course, people, login, tmp_path):
     people.employee.created_at = NOW - timedelta(days=400)
-    db.session.execute(update(CourseVersion).values(loaded_at=NOW - timedelta(days=500)))
     certify(people.employee, NOW - timedelta(days=3), platforms=())
     login(people.admin)
     day = (NOW - timedelta(days=1)).date().isoformat()

@@ -4,6 +4,7 @@ import re
 import secrets
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -160,3 +161,67 @@ def test_an_edit_of_a_person_records_what_changed(app, course, people):
     assert changed["full_name"] == ["Eli Employee", "Eli Q. Employee"]
     assert changed["manager_id"] == [people.manager.id, people.other_manager.id]
     assert "email" not in changed and event.actor_label == f"user:{people.admin.id}"
+
+
+def test_an_attempt_on_a_quiz_changed_since_it_started_is_refused(client, course, people, login, tmp_path):
+    from app.assignments.services import assign_material_change
+    from app.courses.models import ModuleCompletion
+    from tests.test_lifecycle import _publish_changed_course
+
+    login(people.employee)
+    read_all_lessons(client)
+    attempt_id = start_quiz(client)
+    answers = answer_all(db.session.get(Attempt, attempt_id), right=5)
+    version = _publish_changed_course(tmp_path, "material")
+    assign_material_change(version, utcnow())
+    db.session.commit()
+    refused = client.post(f"/attempts/{attempt_id}", data={**answers, "csrf_token": csrf_token(client, "/")})
+    assert refused.status_code == 409 and "This quiz changed" in refused.text
+    assert "Start the new quiz" in refused.text
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ModuleCompletion)) == 0
+
+
+def test_a_minor_change_leaves_an_open_attempt_valid(client, course, people, login, tmp_path):
+    from tests.test_lifecycle import _publish_changed_course
+
+    login(people.employee)
+    read_all_lessons(client)
+    attempt_id = start_quiz(client)
+    answers = answer_all(db.session.get(Attempt, attempt_id), right=5)
+    _publish_changed_course(tmp_path, "minor")
+    db.session.commit()
+    assert client.post(f"/attempts/{attempt_id}",
+                       data={**answers, "csrf_token": csrf_token(client, "/")}).status_code == 302
+
+
+def test_an_attempt_open_beside_a_failed_one_cannot_pass_inside_the_cooldown(app, course, people):
+    """Two attempts opened before the locking start (old data, or a start before this fix): the
+    second cannot be submitted as a pass right after the first failed."""
+    from app.courses.services import current_module, record_lesson_view
+    from app.quizzes.services import AttemptNotAllowed, submit_attempt
+
+    module = current_module("test-course", "privacy")
+    for lesson in module.lessons:
+        record_lesson_view(people.employee, lesson)
+    now = utcnow()
+    first, second = (Attempt(user_id=people.employee.id, module_id=module.id, started_at=now) for _ in range(2))
+    db.session.add_all([first, second])
+    db.session.flush()
+    from app.quizzes.models import AttemptQuestion
+    for attempt in (first, second):
+        for position, question in enumerate(module.questions[:module.draw_count], start=1):
+            db.session.add(AttemptQuestion(attempt_id=attempt.id, question_id=question.id, position=position,
+                                           option_order=[o.id for o in question.options]))
+    db.session.commit()
+    db.session.refresh(first)
+    db.session.refresh(second)
+    assert not submit_attempt(people.employee, first, answer_ids(first, right=0), now).passed
+    db.session.commit()
+    with pytest.raises(AttemptNotAllowed, match="while this one was open"):
+        submit_attempt(people.employee, second, answer_ids(second, right=5), now)
+    db.session.rollback()
+
+
+def answer_ids(attempt: Attempt, right: int) -> dict[int, list[int]]:
+    return {int(k.removeprefix("answer-")): v for k, v in answer_all(attempt, right).items()}

@@ -1,5 +1,6 @@
 """Course services: load files into versioned rows, read the current version, record progress."""
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -28,12 +29,13 @@ class SyncResult:
     version_id: int
 
 
-def sync_courses(specs: list[CourseSpec]) -> list[SyncResult]:
-    """Store each course unless its exact content is stored already. Caller commits."""
-    return [_sync_course(spec) for spec in specs]
+def sync_courses(specs: list[CourseSpec], now: datetime | None = None) -> list[SyncResult]:
+    """Store each course unless its exact content is stored already (a new version loaded at `now`,
+    default the present moment). Caller commits."""
+    return [_sync_course(spec, now or utcnow()) for spec in specs]
 
 
-def _sync_course(spec: CourseSpec) -> SyncResult:
+def _sync_course(spec: CourseSpec, now: datetime) -> SyncResult:
     course = db.session.scalar(select(Course).where(Course.slug == spec.slug))
     if course is None:
         course = Course(slug=spec.slug)
@@ -57,7 +59,7 @@ def _sync_course(spec: CourseSpec) -> SyncResult:
         validity_days=spec.validity_days,
         max_attempts_per_day=spec.max_attempts_per_day,
         cooldown_minutes=spec.cooldown_minutes,
-        loaded_at=utcnow(),
+        loaded_at=now,
     )
     db.session.add(version)
     for position, m in enumerate(spec.modules, start=1):

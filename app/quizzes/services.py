@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.audit.services import record
 from app.certificates.issuing import issue_earned_certificates
-from app.courses.models import Module, ModuleCompletion, Question
+from app.courses.models import CourseVersion, Module, ModuleCompletion, Question
 from app.courses.services import viewed_lesson_ids
 from app.extensions import db
 from app.quizzes import rules
@@ -38,6 +38,32 @@ class AlreadySubmitted(QuizError):
 
 class NotYourAttempt(QuizError):
     pass
+
+
+class QuizChanged(QuizError):
+    def __init__(self):
+        super().__init__("This quiz changed while your attempt was open, so this attempt cannot count. "
+                         "Start the quiz again: your place in the course is kept.")
+
+
+def quiz_changed_since(module: Module) -> bool:
+    """Was this module's content changed materially by a course version loaded after the module's own?"""
+    newer = db.session.scalars(select(CourseVersion).where(
+        CourseVersion.course_id == module.course_version.course_id, CourseVersion.id > module.course_version_id,
+        CourseVersion.change_kind == "material").order_by(CourseVersion.id))
+    for version in newer:
+        mine = next((m for m in version.modules if m.slug == module.slug), None)
+        if mine is None or mine.content_hash != module.content_hash:
+            return True
+    return False
+
+
+def failed_since(user, module: Module, since: datetime, attempt_id: int) -> bool:
+    """Did another attempt at this module fail after `since` (an attempt open in parallel)?"""
+    return db.session.scalar(
+        select(Submission.attempt_id).join(Attempt)
+        .where(Attempt.user_id == user.id, Attempt.module_id == module.id, Attempt.id != attempt_id,
+               Submission.passed.is_(False), Submission.submitted_at >= since).limit(1)) is not None
 
 
 _system_random = random.SystemRandom()
@@ -72,10 +98,14 @@ def retake_decision(user, module: Module, now: datetime) -> rules.RetakeDecision
 
 
 def start_attempt(user, module: Module, now: datetime, rng: random.Random | None = None) -> Attempt:
-    """Draw questions for a new attempt (or return the one already open). Caller commits."""
+    """Draw questions for a new attempt (or return the one already open). Caller commits.
+
+    The person is locked first, as a submission does, so parallel starts see each other: one open
+    attempt per person and module, and the daily limit holds however many requests arrive at once."""
     lesson_ids = [lesson.id for lesson in module.lessons]
     if not set(lesson_ids) <= viewed_lesson_ids(user, module):
         raise QuizLocked("Read every lesson in this module first; then the quiz opens.")
+    lock_person(user.id)
     existing = open_attempt(user, module)
     if existing:
         return existing
@@ -135,13 +165,19 @@ def submit_attempt(user, attempt: Attempt, answers: Mapping[int, Collection[int]
     if db.session.scalar(select(Submission.attempt_id).where(Submission.attempt_id == attempt.id)) is not None:
         db.session.expire(attempt)
         raise AlreadySubmitted()
+    module = db.session.get(Module, attempt.module_id)
+    if quiz_changed_since(module):
+        raise QuizChanged()
+    if failed_since(user, module, attempt.started_at, attempt.id):
+        raise AttemptNotAllowed(rules.RetakeDecision(
+            False, "Another attempt at this quiz was submitted and not passed while this one was open. "
+                   "Read the feedback, wait for the retry time, then start a new attempt."))
     drawn = list(db.session.scalars(
         select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
         .options(selectinload(AttemptQuestion.question).selectinload(Question.options))
     ))
     keys = question_keys(drawn)
     chosen = rules.validate_answers(keys, answers)
-    module = db.session.get(Module, attempt.module_id)
     result = rules.grade(keys, chosen, module.course_version.pass_mark)
     submission = Submission(attempt_id=attempt.id, submitted_at=now, correct_count=result.correct_count,
                             question_count=result.question_count, score_percent=result.score_percent,

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.permissions import can_take_attempt, can_view_attempt
 from app.quizzes.models import Attempt, AttemptQuestion
 from app.quizzes.rules import InvalidAnswers
-from app.quizzes.services import QuizError, graded_answers, start_attempt, submit_attempt
+from app.quizzes.services import QuizChanged, QuizError, graded_answers, start_attempt, submit_attempt
 from app.timestamps import utcnow
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
@@ -104,6 +104,12 @@ def _submit(attempt: Attempt):
     try:
         chosen = parse_answers(request.form)
         submission = submit_attempt(current_user, attempt, chosen, utcnow())
+    except QuizChanged as exc:
+        db.session.rollback()
+        module = attempt.module
+        current = current_module(module.course_version.course.slug, module.slug)
+        return render_template("quizzes/changed.html", message=str(exc), module=current,
+                               course_slug=module.course_version.course.slug, form=ConfirmForm()), 409
     except (QuizError, InvalidAnswers) as exc:
         db.session.rollback()
         flash(str(exc), "error")
