@@ -1,0 +1,202 @@
+"""Serving and loading: gunicorn (2 sync workers on loopback), wrk replaying prepared requests,
+and signing in over HTTP the way a browser does."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+LUA = Path(__file__).resolve().parent / "replay.lua"
+USER_AGENT = "postready-bench/1"  # the same on every request: the sign-in is tied to it
+COOKIE = "postready_session"
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    body: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def line(self) -> str:
+        parts = [self.method, self.path, self.body] + [f"{k}: {v}" for k, v in self.headers.items()]
+        if any("\t" in p or "\n" in p for p in parts):
+            raise ValueError("a request field contains a tab or newline")
+        return "\t".join(parts)
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx_3xx: int = 0
+    wraps: int = 0  # times a connection's share of the list started over
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def _ms(value: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", value.strip())
+    if not match:
+        raise ValueError(f"cannot read a wrk duration: {value!r}")
+    return float(match.group(1)) * UNITS[match.group(2)]
+
+
+def parse(output: str) -> WrkResult:
+    def grab(pattern: str, default="0"):
+        match = re.search(pattern, output, re.M)
+        return match.group(1) if match else default
+
+    statuses = dict(item.split("=") for item in grab(r"^BENCH statuses=(.*)$", "").split(",") if "=" in item)
+    return WrkResult(int(grab(r"^\s*(\d+) requests in")), float(grab(r"^Requests/sec:\s+([\d.]+)")),
+                     _ms(grab(r"^\s+50%\s+(\S+)", "0ms")), _ms(grab(r"^\s+99%\s+(\S+)", "0ms")),
+                     int(grab(r"Non-2xx or 3xx responses: (\d+)")), int(grab(r"^BENCH wraps=(\d+)")),
+                     {k: int(v) for k, v in statuses.items()})
+
+
+def run_wrk(base_url: str, reqs: list[Request], connections: int, seconds: float, workdir: Path, name: str) -> WrkResult:
+    """wrk -t1 -c connections --latency, each connection replaying its share of `reqs` in order."""
+    if not reqs:
+        raise ValueError(f"{name}: no requests to send")
+    path = workdir / f"{name}-c{connections}.tsv"
+    path.write_text("\n".join(r.line() for r in reqs) + "\n")
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "60s",
+           "-s", str(LUA), base_url + "/", "--", str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+    (workdir / f"{name}-c{connections}.wrk.txt").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0 or "requests in" not in proc.stdout:
+        raise RuntimeError(f"wrk failed for {name}: {proc.stdout}\n{proc.stderr}")
+    return parse(proc.stdout)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def peak_mb(pid: int) -> float | None:
+    """Peak resident memory (VmHWM) of a process, in MB."""
+    try:
+        line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return None
+    return int(line.split()[1]) / 1024
+
+
+class Process:
+    def __init__(self, cmd: list[str], env: dict[str, str], log_path: Path):
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen(cmd, env=dict(os.environ, **env), stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=REPO)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class Gunicorn(Process):
+    def __init__(self, target: str, env: dict[str, str], log_path: Path, ready_path: str, workers: int = 2):
+        self.port, self.workers, self.ready_path = free_port(), workers, ready_path
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        super().__init__([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
+                          "--bind", f"127.0.0.1:{self.port}", "--timeout", "600", target],
+                         {"PUBLIC_BASE_URL": self.base_url, **env}, log_path)
+
+    def wait_ready(self, timeout: float = 120) -> Gunicorn:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log.name}")
+            try:
+                urllib.request.urlopen(self.base_url + self.ready_path, timeout=5)
+            except urllib.error.HTTPError:
+                pass
+            except OSError:
+                time.sleep(0.3)
+                continue
+            if len(self.worker_pids()) >= self.workers:
+                return self
+            time.sleep(0.3)
+        raise RuntimeError(f"gunicorn did not answer in {timeout}s; see {self.log.name}")
+
+    def worker_pids(self) -> list[int]:
+        try:
+            return [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()]
+        except OSError:
+            return []
+
+    def wait_idle(self, window: float = 0.25, timeout: float = 120) -> None:
+        """Until the workers stop using CPU: what wrk sent before it stopped must not spill into the next run."""
+        def ticks() -> int:
+            total = 0
+            for pid in self.worker_pids():
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    total += int(fields[11]) + int(fields[12])
+                except (OSError, IndexError, ValueError):
+                    pass
+            return total
+
+        started, before = time.monotonic(), ticks()
+        while time.monotonic() - started < timeout:
+            time.sleep(window)
+            after = ticks()
+            if (after - before) / os.sysconf("SC_CLK_TCK") < 0.05 * window * self.workers:
+                return
+            before = after
+
+
+def _cookie(response) -> str | None:
+    """The session cookie (Secure: requests would not send it back over http, so it is sent by hand)."""
+    match = re.search(COOKIE + r"=([^;]+)", response.headers.get("Set-Cookie", ""))
+    return match[1] if match else None
+
+
+def login(base_url: str, email: str, password: str) -> tuple[str, str]:
+    """(session cookie, CSRF token) after a real sign-in: GET /login, POST the form."""
+    page = requests.get(base_url + "/login", headers=headers(), timeout=60)
+    match, cookie = CSRF_INPUT.search(page.text), _cookie(page)
+    if not match or not cookie:
+        raise RuntimeError(f"no CSRF token or cookie on the login page (HTTP {page.status_code})")
+    answer = requests.post(base_url + "/login", data={"email": email, "password": password, "csrf_token": match[1]},
+                           headers=headers(cookie), allow_redirects=False, timeout=60)
+    if answer.status_code != 302 or not _cookie(answer):
+        raise RuntimeError(f"sign-in of {email} failed: HTTP {answer.status_code}")
+    return _cookie(answer), match[1]
+
+
+def login_many(base_url: str, emails: list[str], password: str, parallel: int = 4) -> dict[str, tuple[str, str]]:
+    with ThreadPoolExecutor(parallel) as pool:
+        return dict(pool.map(lambda e: (e, login(base_url, e, password)), emails))
+
+
+def headers(cookie: str | None = None, form: bool = False, token: str | None = None) -> dict[str, str]:
+    result = {"User-Agent": USER_AGENT}
+    if cookie:
+        result["Cookie"] = f"{COOKIE}={cookie}"
+    if token:
+        result["Authorization"] = f"Bearer {token}"
+    if form:
+        result["Content-Type"] = "application/x-www-form-urlencoded"
+    return result
