@@ -1,17 +1,16 @@
-"""Seed a synthetic organisation: a few people whose histories go through the app's own services,
-then copies of them in bulk (bench/clone.py).
+"""Seed a synthetic organisation: a few people whose histories go through the app's own models and
+services, then copies of them in bulk (bench/clone.py).
 
-The shape, for N people: ~N/400 departments (at most 50), each with a head reporting to the
-admin; teams of 100 employees under a team manager. One team manager and ten employees are
-written first, each with their own story: quiz attempts started and submitted with
-`start_attempt` / `submit_attempt` at past moments (so completions, certificates and audit
-events are the app's own), lesson views, revocations and suspensions as model rows, refresher
-and onboarding assignments by the assignment services. Then the team manager is copied for every
-other team, and the ten employees block by block until the teams are full.
+~N/400 departments (at most 50), each with a head reporting to the admin; teams of 100 employees
+under a team manager. One team manager and ten employees get their own story: quiz attempts
+started and submitted (`start_attempt`, `submit_attempt`) at past moments, so completions,
+certificates and audit events are the app's own; lesson views, revocations and suspensions as
+model rows; refresher and onboarding assignments by the assignment services. The manager is then
+copied for every other team, and the ten employees block by block until the teams are full.
 
-"Refresher week": most employees hold a core certificate expiring within 30 days and open
-(started, unsubmitted) attempts. Passing one on `workflow` or a platform module earns a
-certificate (the "cert" pool); on the other core modules it earns nothing ("nocert").
+Refresher week: most employees hold a core certificate expiring within 30 days and open attempts.
+Passing one on `workflow` or a platform module earns a certificate ("cert"); on the other core
+modules, nothing ("nocert").
 """
 from __future__ import annotations
 
@@ -24,10 +23,8 @@ from sqlalchemy import func, select, text
 from bench.clone import Clone, maxima
 
 PASSWORD = "bench-password-2026!"
-DOMAIN = "bench-health.example"
 TEAM_SIZE = 100
 CORE = ["phi", "consent", "claims", "reviews", "workflow"]
-NOCERT_MODULES = set(CORE[:4])  # passing one of these never completes a certification on its own
 DEPARTMENTS = ["Nursing", "Emergency", "Cardiology", "Oncology", "Pediatrics", "Radiology", "Pharmacy", "Surgery",
                "Orthopedics", "Neurology", "Maternity", "Intensive Care", "Laboratory", "Physical Therapy",
                "Behavioral Health", "Primary Care", "Urgent Care", "Dermatology", "Gastroenterology", "Urology",
@@ -36,14 +33,14 @@ DEPARTMENTS = ["Nursing", "Emergency", "Cardiology", "Oncology", "Pediatrics", "
                "Infection Control", "Patient Experience", "Marketing", "Communications", "Community Outreach",
                "Foundation", "Human Resources", "Finance", "Information Technology", "Facilities", "Security",
                "Environmental Services", "Supply Chain", "Quality", "Compliance", "Legal", "Research", "Education"]
-# (name, days since hired, story). "cycle D p..": the five core modules passed, the last D days ago,
-# then platforms p; "pass D m..": modules passed D days ago; "fail D m": a failed attempt;
-# "open m..": attempts started, not submitted; "view m": lessons read; "revoke": the newest core
-# certificate revoked; "suspend"/"suspend-lifted": every posting right suspended by the manager.
+# (name, days since hired, story). "cycle D p..": the core modules passed, the last D days ago, then
+# platforms p; "pass D m..", "fail D m..": attempts submitted D days ago; "open m..": attempts started
+# now, not submitted; "view m": lessons read; "revoke": the newest core certificate revoked;
+# "suspend", "suspend-lifted": every posting right suspended by the manager (and restored).
 LEAD = ("Morgan Reyes", 1500, ["cycle 200 facebook linkedin"])
 TEAM = [
-    ("Ana Souza", 2100, ["cycle 710 facebook instagram", "cycle 345 facebook instagram", "pass 3 phi consent claims reviews",
-                         "open workflow linkedin youtube tiktok"]),
+    ("Ana Souza", 2100, ["cycle 710 facebook instagram", "cycle 345 facebook instagram",
+                         "pass 3 phi consent claims reviews", "open workflow linkedin youtube tiktok"]),
     ("Ben Okafor", 900, ["cycle 350 linkedin", "pass 3 phi consent claims reviews",
                          "open workflow facebook instagram youtube tiktok"]),
     ("Chloé Martin", 1500, ["cycle 720", "cycle 355 facebook", "open phi consent claims reviews"]),
@@ -79,62 +76,54 @@ class OpenAttempt:
 
     @property
     def pool(self) -> str:
-        return "nocert" if self.module_slug in NOCERT_MODULES else "cert"
+        return "nocert" if self.module_slug in CORE[:4] else "cert"
 
 
 class _Stories:
-    """Writes people and their histories through the app's models and services, at past moments."""
+    """People and their histories, written through the app's models and services at past moments."""
 
-    def __init__(self, app, now: datetime, password_hash: str):
+    def __init__(self, db, now: datetime, password_hash: str):
         from app.courses.models import CourseVersion, Module
 
-        self.app, self.now, self.password_hash, self.admin = app, now, password_hash, None
-        self.db = app.extensions["sqlalchemy"]
-        version = self.db.session.scalar(select(CourseVersion).order_by(CourseVersion.id.desc()).limit(1))
-        self.modules = {m.slug: m for m in self.db.session.scalars(
-            select(Module).where(Module.course_version_id == version.id))}
-        self.viewed: set[tuple[int, int]] = set()
+        self.db, self.now, self.password_hash, self.admin, self.viewed = db, now, password_hash, None, set()
+        version = db.session.scalar(select(CourseVersion.id).order_by(CourseVersion.id.desc()).limit(1))
+        self.modules = {m.slug: m for m in db.session.scalars(select(Module).where(Module.course_version_id == version))}
 
-    def person(self, name: str, role: str, manager, department, hired_days: int, n: int):
+    def person(self, name: str, role: str, manager, department, hired_days: int, story=()):
         from app.accounts.models import PersonPlacement, User
 
-        hired = self.now - timedelta(days=hired_days)
+        hired, n = self.now - timedelta(days=hired_days), self.db.session.scalar(select(func.count(User.id)))
         local = "".join(ch for ch in name.lower().replace(" ", ".") if ch.isascii())
-        user = User(email=f"{local}.{n}@{DOMAIN}", full_name=name, role=role, manager=manager, department=department,
-                    hire_date=hired.date(), active=True, password_hash=self.password_hash, must_change_password=False,
-                    created_at=hired)
+        user = User(email=f"{local}.{n}@bench-health.example", full_name=name, role=role, manager=manager,
+                    department=department, hire_date=hired.date(), password_hash=self.password_hash,
+                    must_change_password=False, created_at=hired)
         self.db.session.add(user)
         self.db.session.flush()
         self.db.session.add(PersonPlacement(user_id=user.id, effective_at=hired, department_id=department.id,
                                             manager_id=manager.id if manager else None, active=True,
                                             recorded_by_id=self.admin.id if self.admin else None))
-        return user
-
-    def tell(self, user, story: list[str]) -> None:
         for step in story:
             verb, *args = step.split()
-            days = float(args.pop(0)) if args and args[0].replace(".", "").isdigit() else 0.0
-            at = self.now - timedelta(days=days)
+            at = self.now - timedelta(days=int(args.pop(0)) if args and args[0].isdigit() else 0)
             if verb == "cycle":
                 for i, slug in enumerate(CORE):
-                    self.attempt(user, slug, at - timedelta(days=4 - i), passed=True)
+                    self.attempt(user, slug, at - timedelta(days=4 - i))
                 for i, slug in enumerate(args, start=1):
-                    self.attempt(user, slug, at + timedelta(hours=i), passed=True)
-            elif verb in ("pass", "fail"):
-                for i, slug in enumerate(args):
-                    self.attempt(user, slug, at + timedelta(hours=3 * i), passed=verb == "pass")
-            elif verb in ("open", "view"):
-                for slug in args:
-                    self.view(user, slug, at - timedelta(hours=1))
-                    if verb == "open":
-                        from app.quizzes.services import start_attempt
+                    self.attempt(user, slug, at + timedelta(hours=i))
+            for i, slug in enumerate(args if verb in ("pass", "fail") else []):
+                self.attempt(user, slug, at + timedelta(hours=3 * i), passed=verb == "pass")
+            for slug in args if verb in ("open", "view") else []:
+                self.view(user, slug, at - timedelta(hours=1))
+                if verb == "open":
+                    from app.quizzes.services import start_attempt
 
-                        start_attempt(user, self.modules[slug], at - timedelta(minutes=20))
-            elif verb == "revoke":
+                    start_attempt(user, self.modules[slug], at - timedelta(minutes=20))
+            if verb == "revoke":
                 self.revoke(user)
-            elif verb.startswith("suspend"):
+            if verb.startswith("suspend"):
                 self.suspend(user, lifted=verb.endswith("lifted"))
-            self.db.session.commit()
+        self.db.session.commit()
+        return user
 
     def view(self, user, slug: str, at: datetime) -> None:
         from app.courses.models import LessonView
@@ -144,7 +133,7 @@ class _Stories:
                 self.viewed.add((user.id, lesson.id))
                 self.db.session.add(LessonView(user_id=user.id, lesson_id=lesson.id, viewed_at=at))
 
-    def attempt(self, user, slug: str, at: datetime, passed: bool) -> None:
+    def attempt(self, user, slug: str, at: datetime, passed: bool = True) -> None:
         from app.quizzes.services import start_attempt, submit_attempt
 
         self.view(user, slug, at - timedelta(hours=1))
@@ -176,16 +165,17 @@ class _Stories:
         self.db.session.flush()
         if lifted:
             self.db.session.add(RightsSuspensionLift(suspension_id=suspension.id, lifted_by_id=user.manager_id,
-                                                     lifted_at=since + timedelta(days=9),
-                                                     reason="Reviewed with the privacy officer."))
+                                                     lifted_at=since + timedelta(days=9), reason="Reviewed."))
 
-    def assignments(self, newcomer) -> None:
+    def assignments(self, newcomer=None) -> dict[str, int]:
+        """The refreshers (and a newcomer's onboarding) as the app's daily job assigns them; then the ids so far."""
         from app.assignments.services import assign_onboarding, assign_refreshers
 
         assign_refreshers(self.now)
         if newcomer is not None:
             assign_onboarding(newcomer, self.now)
         self.db.session.commit()
+        return maxima(self.db.session, self.db.metadata)
 
 
 def seed(app, people: int, log=print) -> Seed:
@@ -207,66 +197,53 @@ def seed(app, people: int, log=print) -> Seed:
         if problems:
             raise RuntimeError("course problems: " + "; ".join(map(str, problems)))
         sync_courses(specs)
-        db.session.commit()
-        now = datetime.now(timezone.utc)
-        stories = _Stories(app, now, hash_password(PASSWORD))
-        n_depts = max(1, min(len(DEPARTMENTS), people // 400))
+        now, n_depts = datetime.now(timezone.utc), max(1, min(len(DEPARTMENTS), people // 400))
+        stories = _Stories(db, now, hash_password(PASSWORD))
         depts = [Department(name=name) for name in DEPARTMENTS[:n_depts]]
-        db.session.add_all(depts)
-        stories.admin = admin = stories.person("Morgan Admin", "admin", None, depts[-1], 2400, 0)
-        heads = [stories.person(f"Head of {d.name}", "manager", admin, d, 2000, i + 1) for i, d in enumerate(depts)]
-        db.session.commit()
-        marks = [maxima(db.session, db.metadata)]
-        lead = stories.person(LEAD[0], "manager", heads[0], depts[0], LEAD[1], len(heads) + 1)
-        stories.tell(lead, LEAD[2])
-        stories.assignments(None)
-        marks.append(maxima(db.session, db.metadata))
-        team = []
-        for name, hired, story in TEAM:
-            team.append(stories.person(name, "employee", lead, depts[0], hired, lead.id + len(team) + 1))
-            stories.tell(team[-1], story)
-        stories.assignments(team[-1])
-        marks.append(maxima(db.session, db.metadata))
+        stories.admin = admin = stories.person("Morgan Admin", "admin", None, depts[-1], 2400)
+        heads = [stories.person(f"Head of {d.name}", "manager", admin, d, 2000) for d in depts]
+        marks = [stories.assignments()]
+        lead = stories.person(*LEAD[:1], "manager", heads[0], depts[0], *LEAD[1:])
+        marks.append(stories.assignments())
+        team = [stories.person(name, "employee", lead, depts[0], hired, story) for name, hired, story in TEAM]
+        marks.append(stories.assignments(team[-1]))
         lead_id, lead_email, admin_email = lead.id, lead.email, admin.email
-        head_ids, dept_ids = [h.id for h in heads], [d.id for d in depts]
-        db.session.commit()
+        heads, depts = [h.id for h in heads], [d.id for d in depts]
+        db.session.commit()  # on SQLite the session's transaction holds the write lock; the copies need it
         log(f"  {len(TEAM) + 1} stories through the app's services ({time.perf_counter() - started:.1f}s)")
 
-        # Teams of TEAM_SIZE: the lead's, then copies of the lead, each filled with copies of the stories.
-        per_team = max(1, TEAM_SIZE // len(TEAM))
-        staff = people - 1 - n_depts
+        # Teams of TEAM_SIZE: the lead's, then copies of the lead, each filled with copies of the team.
+        per_team, staff = max(1, TEAM_SIZE // len(TEAM)), people - 1 - n_depts
         teams = max(1, -(-staff // (1 + per_team * len(TEAM))))  # the last one may be short
         blocks = max(1, (staff - teams) // len(TEAM))
         clone = Clone(db.engine, db.metadata, log)
-        where = [(head_ids[t % n_depts], dept_ids[t % n_depts]) for t in range(teams)]
-        moves = clone.copy(marks[0], marks[1], head_ids[0], dept_ids[0], where[1:])
-        leads = [lead_id] + [lead_id + m for m in moves]
-        clone.copy(marks[1], marks[2], lead_id, dept_ids[0],
-                   [(leads[b // per_team % teams], where[b // per_team % teams][1]) for b in range(1, blocks)])
+        where = [(heads[t % n_depts], depts[t % n_depts]) for t in range(teams)]
+        leads = [lead_id] + [lead_id + moved for moved in clone.copy(marks[0], marks[1], heads[0], depts[0], where[1:])]
+        clone.copy(marks[1], marks[2], lead_id, depts[0],
+                   [(leads[b // per_team], where[b // per_team][1]) for b in range(1, blocks)])
         clone.finish()
         _, secret = create_token(None, "bench", now)
         db.session.commit()
-        counts = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables
-                  if t.name in ("users", "attempts", "submissions", "certificates", "audit_events")}
+        counts = {name: db.session.scalar(text(f"SELECT count(*) FROM {name}"))
+                  for name in ("users", "attempts", "submissions", "certificates", "audit_events")}
         db.session.remove()
     return Seed(counts["users"], admin_email, lead_id, lead_email, min(per_team, blocks) * len(TEAM), secret,
                 counts, time.perf_counter() - started)
 
 
 def open_attempts(engine, limit: int) -> list[OpenAttempt]:
-    """Up to `limit` open attempts, the newest people first, with answers that pass and that fail."""
+    """Up to `limit` open attempts, newest first, with the answers that pass them and answers that fail."""
     with engine.connect() as conn:
         options: dict[int, tuple[list[int], list[int]]] = {}
         for qid, oid, ok in conn.execute(text("SELECT question_id, id, is_correct FROM question_options ORDER BY id")):
             options.setdefault(qid, ([], []))[0 if ok else 1].append(oid)
-        rows = conn.execute(text(
-            "SELECT a.id, u.email, m.slug, q.question_id FROM attempts a JOIN users u ON u.id = a.user_id "
-            "JOIN modules m ON m.id = a.module_id JOIN attempt_questions q ON q.attempt_id = a.id "
-            "WHERE a.id IN (SELECT a2.id FROM attempts a2 LEFT JOIN submissions s ON s.attempt_id = a2.id "
-            "WHERE s.attempt_id IS NULL ORDER BY a2.id DESC LIMIT :limit) ORDER BY a.id DESC, q.position"),
-            {"limit": limit})
         found: dict[int, OpenAttempt] = {}
-        for aid, email, slug, qid in rows:
+        for aid, email, slug, qid in conn.execute(text(
+                "SELECT a.id, u.email, m.slug, q.question_id FROM attempts a JOIN users u ON u.id = a.user_id "
+                "JOIN modules m ON m.id = a.module_id JOIN attempt_questions q ON q.attempt_id = a.id "
+                "WHERE a.id IN (SELECT a2.id FROM attempts a2 LEFT JOIN submissions s ON s.attempt_id = a2.id "
+                "WHERE s.attempt_id IS NULL ORDER BY a2.id DESC LIMIT :limit) ORDER BY a.id DESC, q.position"),
+                {"limit": limit}):
             attempt = found.setdefault(aid, OpenAttempt(aid, email, slug, [], []))
             right, wrong = options[qid]
             attempt.correct.append((qid, right))
@@ -279,9 +256,9 @@ def pdf_holders(engine, limit: int) -> list[tuple[str, int]]:
     from app.accounts.models import User
     from app.certificates.models import Certificate, CertificateRevocation
 
-    soon = datetime.now(timezone.utc) + timedelta(days=90)
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(
             select(User.email, Certificate.id).join(User, User.id == Certificate.user_id).outerjoin(CertificateRevocation)
             .where(Certificate.certification_slug == "core", CertificateRevocation.id.is_(None),
-                   Certificate.expires_at > soon).order_by(Certificate.id).limit(limit))]
+                   Certificate.expires_at > datetime.now(timezone.utc) + timedelta(days=90))
+            .order_by(Certificate.id).limit(limit))]

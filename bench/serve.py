@@ -1,5 +1,5 @@
-"""Serving and loading: gunicorn (2 sync workers on loopback), wrk replaying prepared requests,
-and signing in over HTTP the way a browser does."""
+"""Serving and loading: gunicorn (2 sync workers on loopback), wrk replaying prepared requests
+(bench/replay.lua), and signing in over HTTP the way a browser does."""
 from __future__ import annotations
 
 import os
@@ -17,11 +17,9 @@ from pathlib import Path
 import requests
 
 REPO = Path(__file__).resolve().parent.parent
-LUA = Path(__file__).resolve().parent / "replay.lua"
-USER_AGENT = "postready-bench/1"  # the same on every request: the sign-in is tied to it
+USER_AGENT = "postready-bench/1"  # the same on every request: a sign-in is tied to it
 COOKIE = "postready_session"
 CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
 
 
 @dataclass
@@ -44,65 +42,50 @@ class WrkResult:
     rps: float
     p50_ms: float
     p99_ms: float
-    non_2xx_3xx: int = 0
-    wraps: int = 0  # times a connection's share of the list started over
-    statuses: dict[str, int] = field(default_factory=dict)
-
-
-def _ms(value: str) -> float:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", value.strip())
-    if not match:
-        raise ValueError(f"cannot read a wrk duration: {value!r}")
-    return float(match.group(1)) * UNITS[match.group(2)]
+    wraps: int  # times the list of requests started over
+    statuses: dict[int, int]
 
 
 def parse(output: str) -> WrkResult:
-    def grab(pattern: str, default="0"):
+    def grab(pattern: str, default: str = "0") -> str:
         match = re.search(pattern, output, re.M)
-        return match.group(1) if match else default
+        return match[1] if match else default
 
-    statuses = dict(item.split("=") for item in grab(r"^BENCH statuses=(.*)$", "").split(",") if "=" in item)
+    def ms(value: str) -> float:
+        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+        return float(number) * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}[unit]
+
+    statuses = [item.split("=") for item in grab(r"^BENCH statuses=(.*)$", "").split(",") if "=" in item]
     return WrkResult(int(grab(r"^\s*(\d+) requests in")), float(grab(r"^Requests/sec:\s+([\d.]+)")),
-                     _ms(grab(r"^\s+50%\s+(\S+)", "0ms")), _ms(grab(r"^\s+99%\s+(\S+)", "0ms")),
-                     int(grab(r"Non-2xx or 3xx responses: (\d+)")), int(grab(r"^BENCH wraps=(\d+)")),
-                     {k: int(v) for k, v in statuses.items()})
+                     ms(grab(r"^\s+50%\s+(\S+)", "0ms")), ms(grab(r"^\s+99%\s+(\S+)", "0ms")),
+                     int(grab(r"^BENCH wraps=(\d+)")), {int(k): int(v) for k, v in statuses})
 
 
-def run_wrk(base_url: str, reqs: list[Request], connections: int, seconds: float, workdir: Path, name: str) -> WrkResult:
-    """wrk -t1 -c connections --latency, each connection replaying its share of `reqs` in order."""
-    if not reqs:
-        raise ValueError(f"{name}: no requests to send")
+def run_wrk(base_url: str, reqs: list[Request], connections: int, seconds: float, workdir: Path, name: str):
     path = workdir / f"{name}-c{connections}.tsv"
     path.write_text("\n".join(r.line() for r in reqs) + "\n")
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "60s",
-           "-s", str(LUA), base_url + "/", "--", str(path)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+    proc = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+                           "--timeout", "60s", "-s", str(REPO / "bench" / "replay.lua"), base_url + "/", "--",
+                           str(path)], capture_output=True, text=True, timeout=seconds + 120)
     (workdir / f"{name}-c{connections}.wrk.txt").write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0 or "requests in" not in proc.stdout:
         raise RuntimeError(f"wrk failed for {name}: {proc.stdout}\n{proc.stderr}")
     return parse(proc.stdout)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def peak_mb(pid: int) -> float | None:
     """Peak resident memory (VmHWM) of a process, in MB."""
     try:
-        line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmHWM:"))
-    except (OSError, StopIteration):
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
         return None
-    return int(line.split()[1]) / 1024
+    return int(re.search(r"^VmHWM:\s+(\d+)", status, re.M)[1]) / 1024
 
 
 class Process:
     def __init__(self, cmd: list[str], env: dict[str, str], log_path: Path):
         self.log = open(log_path, "ab")
-        self.proc = subprocess.Popen(cmd, env=dict(os.environ, **env), stdout=self.log, stderr=subprocess.STDOUT,
-                                     cwd=REPO)
+        self.proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -117,17 +100,17 @@ class Process:
 
 class Gunicorn(Process):
     def __init__(self, target: str, env: dict[str, str], log_path: Path, ready_path: str, workers: int = 2):
-        self.port, self.workers, self.ready_path = free_port(), workers, ready_path
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.base_url, self.workers, self.ready_path = f"http://127.0.0.1:{port}", workers, ready_path
         super().__init__([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
-                          "--bind", f"127.0.0.1:{self.port}", "--timeout", "600", target],
+                          "--bind", f"127.0.0.1:{port}", "--timeout", "600", target],
                          {"PUBLIC_BASE_URL": self.base_url, **env}, log_path)
 
-    def wait_ready(self, timeout: float = 120) -> Gunicorn:
+    def wait_ready(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {self.log.name}")
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 urllib.request.urlopen(self.base_url + self.ready_path, timeout=5)
             except urllib.error.HTTPError:
@@ -136,9 +119,9 @@ class Gunicorn(Process):
                 time.sleep(0.3)
                 continue
             if len(self.worker_pids()) >= self.workers:
-                return self
+                return
             time.sleep(0.3)
-        raise RuntimeError(f"gunicorn did not answer in {timeout}s; see {self.log.name}")
+        raise RuntimeError(f"gunicorn did not come up; see {self.log.name}")
 
     def worker_pids(self) -> list[int]:
         try:
@@ -147,28 +130,28 @@ class Gunicorn(Process):
             return []
 
     def wait_idle(self, window: float = 0.25, timeout: float = 120) -> None:
-        """Until the workers stop using CPU: what wrk sent before it stopped must not spill into the next run."""
+        """Until the workers stop using CPU (under 5 % of the window)."""
         def ticks() -> int:
             total = 0
             for pid in self.worker_pids():
                 try:
-                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                    total += int(fields[11]) + int(fields[12])
-                except (OSError, IndexError, ValueError):
-                    pass
+                    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:  # a worker replaced meanwhile
+                    continue
+                total += int(stat[11]) + int(stat[12])  # utime + stime
             return total
 
-        started, before = time.monotonic(), ticks()
-        while time.monotonic() - started < timeout:
+        before, deadline = ticks(), time.monotonic() + timeout
+        while time.monotonic() < deadline:
             time.sleep(window)
             after = ticks()
-            if (after - before) / os.sysconf("SC_CLK_TCK") < 0.05 * window * self.workers:
+            if after - before < 0.05 * window * self.workers * os.sysconf("SC_CLK_TCK"):
                 return
             before = after
 
 
 def _cookie(response) -> str | None:
-    """The session cookie (Secure: requests would not send it back over http, so it is sent by hand)."""
+    """The session cookie (Secure: requests would not send it back over http, so it goes by hand)."""
     match = re.search(COOKIE + r"=([^;]+)", response.headers.get("Set-Cookie", ""))
     return match[1] if match else None
 
@@ -186,17 +169,12 @@ def login(base_url: str, email: str, password: str) -> tuple[str, str]:
     return _cookie(answer), match[1]
 
 
-def login_many(base_url: str, emails: list[str], password: str, parallel: int = 4) -> dict[str, tuple[str, str]]:
-    with ThreadPoolExecutor(parallel) as pool:
+def login_many(base_url: str, emails: list[str], password: str) -> dict[str, tuple[str, str]]:
+    with ThreadPoolExecutor(4) as pool:
         return dict(pool.map(lambda e: (e, login(base_url, e, password)), emails))
 
 
 def headers(cookie: str | None = None, form: bool = False, token: str | None = None) -> dict[str, str]:
-    result = {"User-Agent": USER_AGENT}
-    if cookie:
-        result["Cookie"] = f"{COOKIE}={cookie}"
-    if token:
-        result["Authorization"] = f"Bearer {token}"
-    if form:
-        result["Content-Type"] = "application/x-www-form-urlencoded"
-    return result
+    return {"User-Agent": USER_AGENT, **({"Cookie": f"{COOKIE}={cookie}"} if cookie else {}),
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+            **({"Content-Type": "application/x-www-form-urlencoded"} if form else {})}

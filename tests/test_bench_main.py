@@ -21,7 +21,7 @@ BENCH statuses=302=1681,409=12
 def test_wrk_output_is_read_with_its_units():
     result = parse(WRK)
     assert (result.requests, result.rps, result.p50_ms, result.p99_ms) == (1693, 167.68, 88.57, 1200.0)
-    assert (result.non_2xx_3xx, result.wraps, result.statuses) == (12, 1, {"302": 1681, "409": 12})
+    assert (result.wraps, result.statuses) == (1, {302: 1681, 409: 12})
 
 
 def test_a_request_line_refuses_what_would_split_it():
