@@ -1,19 +1,16 @@
-"""The seed's one bulk loader: copies of rows the app itself wrote, in one INSERT ... SELECT per table.
+"""The seed's one bulk loader: copies of rows the app wrote, one INSERT ... SELECT per table.
 
-A block is what the tables gained between two snapshots of their highest ids (`maxima`): a few
-people and all their evidence. Each copy of a block gets its rows with every id moved past the
-table's end, references inside the block moved with them, the block's manager and department
-replaced by the copy's own, and unique text (an email, an assignment's key) made unique.
-Certificates get a new code, that code in their payload, and a signature by the instance's key,
-so every copy verifies. Audit events are not copied (each is chained to the one before; the
-stories keep theirs), and rows the database writes itself (by trigger) are left to it.
+A block is what the tables gained between two snapshots of their highest ids (`maxima`). Each copy
+moves every id past its table's end (references within the block with it), takes its own manager and
+department, and makes unique text unique; certificates get a new code, in their payload too, signed
+with the instance key. Audit events (a hash chain) are not copied, nor rows the database writes itself.
 """
 from __future__ import annotations
 
 import secrets
 
 from sqlalchemy import (Column, Integer, MetaData, String, Table, Text, case, cast, exists, func, insert, literal,
-                        select, text, true, UniqueConstraint)
+                        select, text, true)
 
 NOT_COPIED = {"audit_events"}
 
@@ -22,14 +19,6 @@ def maxima(conn, metadata) -> dict[str, int]:
     """The highest id of every table that has an integer `id` (conn: a Connection or a Session)."""
     return {t.name: conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()
             for t in metadata.sorted_tables if "id" in t.c and isinstance(t.c.id.type, Integer)}
-
-
-def _unique_text(column) -> bool:
-    if not isinstance(column.type, (String, Text)):
-        return False
-    single = [{c.name for c in u.columns} for u in column.table.constraints if isinstance(u, UniqueConstraint)]
-    single += [{c.name for c in i.columns} for i in column.table.indexes if i.unique]
-    return bool(column.unique) or {column.name} in single
 
 
 class Clone:
@@ -71,7 +60,7 @@ class Clone:
                     return case((column.between(*ranges[target]), moved(column, target)), else_=outside)
                 if target == "departments":
                     return case((column == department_id, plan.c.department_id), else_=column)
-                if _unique_text(column):
+                if column.unique and isinstance(column.type, (String, Text)):
                     n = cast(plan.c.n, String)
                     if column.name == "email":
                         return func.replace(column, "@", literal(".") + n + literal("@"))

@@ -1,5 +1,5 @@
-"""The floors: a tiny Flask app doing the least work each workload could do, served by gunicorn exactly
-like PostReady, against the same database. Every PostReady figure is a ratio to one of:
+"""The floors: a tiny Flask app doing the least work each workload could do, served by gunicorn like
+PostReady against the same database. Every PostReady figure is a ratio to one of:
 
   GET  /floor/json                  a bare JSON answer
   GET  /floor/people/<email>        one indexed lookup among the N users
@@ -7,9 +7,8 @@ like PostReady, against the same database. Every PostReady figure is a ratio to 
   GET  /floor/team/<manager>[.csv]  a team's report: one query, a plain loop, HTML or CSV
   GET  /floor/export.csv            the organisation report: one aggregation query, a plain loop, csv.writer
 
-SQLite connections are set up as the app sets up its own (WAL, foreign keys, busy timeout,
-synchronous=FULL, BEGIN IMMEDIATE to write), so the insert pays for the same durability.
-Run: DATABASE_URL=... gunicorn -w 2 bench.floors:app
+SQLite connections are set up as the app's (WAL, foreign keys, busy timeout, synchronous=FULL, BEGIN
+IMMEDIATE to write): the insert pays for the same durability. DATABASE_URL=... COURSES_DIR=... gunicorn bench.floors:app
 """
 import csv
 import io
@@ -105,13 +104,13 @@ def safe(value) -> str:
     return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r", "\n")) else value
 
 
-def export_csv(conn) -> str:
+def export_csv(conn, courses_dir: str) -> str:
     now, pg = datetime.now(timezone.utc), conn.dialect.name == "postgresql"
     if pg:  # the JIT would spend longer compiling this plan than the query runs
         conn.execute(text("SET jit = off"))
     reqs = [(slug, title, json.loads(modules) if isinstance(modules, str) else list(modules))
             for slug, title, modules in conn.execute(REQUIREMENTS)]
-    rights = yaml.safe_load((Path(__file__).resolve().parent.parent / "courses" / "rights.yaml").read_text())["rights"]
+    rights = yaml.safe_load((Path(courses_dir) / "rights.yaml").read_text(encoding="utf-8"))["rights"]
     params = {"now": now if pg else now.replace(tzinfo=None).isoformat(" ")}
     pairs = [(slug, m) for slug, _, modules in reqs for m in modules] or [(None, None)]
     platforms = [(r["slug"], r["platform"]) for r in rights if r.get("platform")] or [(None, None)]
@@ -143,7 +142,8 @@ def team_rows(conn, manager_id: int) -> list[list[str]]:
     return list(people.values())
 
 
-def create_app(url: str | None = None) -> Flask:
+def create_app(url: str | None = None, courses_dir: str | None = None) -> Flask:
+    courses_dir = courses_dir or os.environ["COURSES_DIR"]  # the app's, for rights.yaml
     engine = create_engine(url or os.environ["DATABASE_URL"], pool_pre_ping=True)
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:
@@ -186,26 +186,21 @@ def create_app(url: str | None = None) -> Flask:
         return jsonify(id=new_id), 201
 
     @app.get("/floor/team/<int:manager_id>")
-    def team_html(manager_id: int):
+    @app.get("/floor/team/<int:manager_id>.csv", defaults={"csv_": True})
+    def team(manager_id: int, csv_: bool = False):
         with engine.connect() as conn:
-            rows = team_rows(conn, manager_id)
-        head = "".join(f"<th>{c}</th>" for c in ("Name", "Email", *CERTIFICATIONS))
-        body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in rows)
-        return Response(f"<!doctype html><title>Team</title><table><tr>{head}</tr>{body}</table>", mimetype="text/html")
-
-    @app.get("/floor/team/<int:manager_id>.csv")
-    def team_csv(manager_id: int):
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(["Name", "Email", *CERTIFICATIONS])
-        with engine.connect() as conn:
-            writer.writerows(team_rows(conn, manager_id))
-        return Response(out.getvalue(), mimetype="text/csv")
+            rows = [["Name", "Email", *CERTIFICATIONS]] + team_rows(conn, manager_id)
+        if csv_:
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\r\n").writerows(rows)
+            return Response(out.getvalue(), mimetype="text/csv")
+        table = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in rows)
+        return Response(f"<!doctype html><title>Team</title><table>{table}</table>", mimetype="text/html")
 
     @app.get("/floor/export.csv")
     def export():
         with engine.connect() as conn:
-            return Response(export_csv(conn), mimetype="text/csv")
+            return Response(export_csv(conn, courses_dir), mimetype="text/csv")
 
     return app
 

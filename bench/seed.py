@@ -1,16 +1,13 @@
 """Seed a synthetic organisation: a few people whose histories go through the app's own models and
-services, then copies of them in bulk (bench/clone.py).
+services, copied in bulk (bench/clone.py) up to N people.
 
-~N/400 departments (at most 50), each with a head reporting to the admin; teams of 100 employees
-under a team manager. One team manager and ten employees get their own story: quiz attempts
-started and submitted (`start_attempt`, `submit_attempt`) at past moments, so completions,
-certificates and audit events are the app's own; lesson views, revocations and suspensions as
-model rows; refresher and onboarding assignments by the assignment services. The manager is then
-copied for every other team, and the ten employees block by block until the teams are full.
-
-Refresher week: most employees hold a core certificate expiring within 30 days and open attempts.
-Passing one on `workflow` or a platform module earns a certificate ("cert"); on the other core
-modules, nothing ("nocert").
+~N/400 departments (at most 50), each with a head reporting to the admin; teams of 100 employees under
+a team manager. A team manager and ten employees each get a story: attempts started and submitted
+(`start_attempt`, `submit_attempt`) at past moments, so completions, certificates and audit events are
+the app's own; lesson views, revocations, suspensions as model rows; assignments by the assignment
+services. The manager is copied for every other team, the ten employees block by block to fill them.
+Refresher week: most employees hold a core certificate expiring within 30 days and open attempts;
+passing one on `workflow` or a platform module earns a certificate ("cert"), on the others nothing.
 """
 from __future__ import annotations
 
@@ -26,13 +23,7 @@ PASSWORD = "bench-password-2026!"
 TEAM_SIZE = 100
 CORE = ["phi", "consent", "claims", "reviews", "workflow"]
 DEPARTMENTS = ["Nursing", "Emergency", "Cardiology", "Oncology", "Pediatrics", "Radiology", "Pharmacy", "Surgery",
-               "Orthopedics", "Neurology", "Maternity", "Intensive Care", "Laboratory", "Physical Therapy",
-               "Behavioral Health", "Primary Care", "Urgent Care", "Dermatology", "Gastroenterology", "Urology",
-               "Nephrology", "Pulmonology", "Endocrinology", "Rheumatology", "Ophthalmology", "Dental",
-               "Home Health", "Hospice", "Nutrition", "Respiratory Therapy", "Anesthesiology", "Pathology",
-               "Infection Control", "Patient Experience", "Marketing", "Communications", "Community Outreach",
-               "Foundation", "Human Resources", "Finance", "Information Technology", "Facilities", "Security",
-               "Environmental Services", "Supply Chain", "Quality", "Compliance", "Legal", "Research", "Education"]
+               "Marketing", "Communications", "Human Resources", "Finance"] + [f"Clinic {n}" for n in range(1, 39)]
 # (name, days since hired, story). "cycle D p..": the core modules passed, the last D days ago, then
 # platforms p; "pass D m..", "fail D m..": attempts submitted D days ago; "open m..": attempts started
 # now, not submitted; "view m": lessons read; "revoke": the newest core certificate revoked;

@@ -8,8 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +29,7 @@ class Request:
 
     def line(self) -> str:
         parts = [self.method, self.path, self.body] + [f"{k}: {v}" for k, v in self.headers.items()]
-        if any("\t" in p or "\n" in p for p in parts):
-            raise ValueError("a request field contains a tab or newline")
+        assert not any("\t" in p or "\n" in p for p in parts), "a tab or newline would split the request"
         return "\t".join(parts)
 
 
@@ -112,14 +109,11 @@ class Gunicorn(Process):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:
-                urllib.request.urlopen(self.base_url + self.ready_path, timeout=5)
-            except urllib.error.HTTPError:
+                requests.get(self.base_url + self.ready_path, timeout=5)
+                if len(self.worker_pids()) >= self.workers:
+                    return
+            except requests.ConnectionError:
                 pass
-            except OSError:
-                time.sleep(0.3)
-                continue
-            if len(self.worker_pids()) >= self.workers:
-                return
             time.sleep(0.3)
         raise RuntimeError(f"gunicorn did not come up; see {self.log.name}")
 
@@ -150,23 +144,20 @@ class Gunicorn(Process):
             before = after
 
 
-def _cookie(response) -> str | None:
-    """The session cookie (Secure: requests would not send it back over http, so it goes by hand)."""
-    match = re.search(COOKIE + r"=([^;]+)", response.headers.get("Set-Cookie", ""))
-    return match[1] if match else None
-
-
 def login(base_url: str, email: str, password: str) -> tuple[str, str]:
-    """(session cookie, CSRF token) after a real sign-in: GET /login, POST the form."""
+    """(session cookie, CSRF token) after a real sign-in: GET /login, POST the form. The cookie is Secure,
+    so requests would not send it back over http: it goes by hand."""
+    def cookie(response) -> str:
+        match = re.search(COOKIE + r"=([^;]+)", response.headers.get("Set-Cookie", ""))
+        return match[1] if match else ""
+
     page = requests.get(base_url + "/login", headers=headers(), timeout=60)
-    match, cookie = CSRF_INPUT.search(page.text), _cookie(page)
-    if not match or not cookie:
-        raise RuntimeError(f"no CSRF token or cookie on the login page (HTTP {page.status_code})")
-    answer = requests.post(base_url + "/login", data={"email": email, "password": password, "csrf_token": match[1]},
-                           headers=headers(cookie), allow_redirects=False, timeout=60)
-    if answer.status_code != 302 or not _cookie(answer):
+    csrf = CSRF_INPUT.search(page.text)[1]
+    answer = requests.post(base_url + "/login", data={"email": email, "password": password, "csrf_token": csrf},
+                           headers=headers(cookie(page)), allow_redirects=False, timeout=60)
+    if answer.status_code != 302 or not cookie(answer):
         raise RuntimeError(f"sign-in of {email} failed: HTTP {answer.status_code}")
-    return _cookie(answer), match[1]
+    return cookie(answer), csrf
 
 
 def login_many(base_url: str, emails: list[str], password: str) -> dict[str, tuple[str, str]]:
@@ -174,7 +165,7 @@ def login_many(base_url: str, emails: list[str], password: str) -> dict[str, tup
         return dict(pool.map(lambda e: (e, login(base_url, e, password)), emails))
 
 
-def headers(cookie: str | None = None, form: bool = False, token: str | None = None) -> dict[str, str]:
+def headers(cookie: str = "", form: bool = False, token: str = "") -> dict[str, str]:
     return {"User-Agent": USER_AGENT, **({"Cookie": f"{COOKIE}={cookie}"} if cookie else {}),
             **({"Authorization": f"Bearer {token}"} if token else {}),
             **({"Content-Type": "application/x-www-form-urlencoded"} if form else {})}

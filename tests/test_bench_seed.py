@@ -88,7 +88,7 @@ def test_every_pooled_attempt_earns_what_its_pool_says_in_either_order(seeded):
 
 def test_the_floors_answer_and_the_export_floor_writes_the_apps_csv(seeded):
     app, url, result = seeded
-    floor = floors.create_app(url).test_client()
+    floor = floors.create_app(url, app.config["COURSES_DIR"]).test_client()
     assert floor.get("/floor/json").json["ok"] is True
     assert floor.get(f"/floor/people/{result.admin_email}").json["email"] == result.admin_email
     assert floor.post("/floor/insert", data={"note": "x"}).status_code == 201
