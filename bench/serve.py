@@ -145,19 +145,19 @@ class Gunicorn(Process):
 
 
 def login(base_url: str, email: str, password: str) -> tuple[str, str]:
-    """(session cookie, CSRF token) after a real sign-in: GET /login, POST the form. The cookie is Secure,
-    so requests would not send it back over http: it goes by hand."""
-    def cookie(response) -> str:
+    """(session cookie, CSRF token) after a real sign-in: GET /login, POST the form, GET / for the token of
+    the signed-in session. The cookie is Secure, so requests would not send it back over http: it goes by hand."""
+    def cookie(response, before: str = "") -> str:
         match = re.search(COOKIE + r"=([^;]+)", response.headers.get("Set-Cookie", ""))
-        return match[1] if match else ""
+        return match[1] if match else before
 
     page = requests.get(base_url + "/login", headers=headers(), timeout=60)
-    csrf = CSRF_INPUT.search(page.text)[1]
-    answer = requests.post(base_url + "/login", data={"email": email, "password": password, "csrf_token": csrf},
-                           headers=headers(cookie(page)), allow_redirects=False, timeout=60)
+    form = {"email": email, "password": password, "csrf_token": CSRF_INPUT.search(page.text)[1]}
+    answer = requests.post(base_url + "/login", data=form, headers=headers(cookie(page)), allow_redirects=False, timeout=60)
     if answer.status_code != 302 or not cookie(answer):
         raise RuntimeError(f"sign-in of {email} failed: HTTP {answer.status_code}")
-    return cookie(answer), csrf
+    home = requests.get(base_url + "/", headers=headers(cookie(answer)), allow_redirects=False, timeout=60)
+    return cookie(home, cookie(answer)), CSRF_INPUT.search(home.text)[1]
 
 
 def login_many(base_url: str, emails: list[str], password: str) -> dict[str, tuple[str, str]]:
