@@ -148,7 +148,8 @@ class Bench:
         app = [Request("GET", f"/api/v1/people/{quote(e, safe='@')}/posting-rights/{PLATFORMS[i % 5]}",
                        headers=headers(token=self.seed.api_token)) for i, e in enumerate(emails)]
         floor = [Request("GET", f"/floor/people/{quote(e, safe='@')}", headers=headers()) for e in emails]
-        self.check(self.app, app[0], 200, "application/json"), self.check(self.floors, floor[0], 200, "application/json")
+        self.check(self.app, app[0], 200, "application/json")
+        self.check(self.floors, floor[0], 200, "application/json")
         self.compare("rights", "GET /api/v1/people/<email>/posting-rights/<platform>", app, floor, 0.35)
 
     def quiz(self) -> None:
@@ -175,7 +176,7 @@ class Bench:
                 self.notes.append(f"{name} c={c}: the list of {len(reqs) - 1} attempts ran out ({result.statuses}).")
             return result.rps * result.statuses.get(302, 0) / max(1, result.requests)  # submissions stored a second
 
-        rate = 300.0 if self.args.smoke else submit(600, max(self.args.connections), 1, "quiz-sizing")
+        rate = 300.0 if self.args.smoke else submit(900, max(self.args.connections), 1, "quiz-sizing")
         for i, c in enumerate(self.args.connections):
             f = self.wrk(self.floors, floor, c, "floor-quiz")
             left = min(len(pools["c"]) / 0.3, len(pools["n"]) / 0.7) // (len(self.args.connections) - i)
@@ -339,9 +340,9 @@ def main(argv=None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="postready-bench-"))
     log(f"work dir {workdir}")
     bench, databases, ticks = Bench(args, workdir), [], cpu_ticks()
-    info = {"argv": sys.argv[1:] if argv is None else argv, "nproc": os.cpu_count(), "python": platform.python_version(),
-            "cpu": next((x.split(":", 1)[1].strip() for x in Path("/proc/cpuinfo").read_text().splitlines()
-                         if x.startswith("model name")), "?"), "database": (args.database_url or "sqlite").split(":")[0],
+    cpu = [x.split(":")[1].strip() for x in Path("/proc/cpuinfo").read_text().splitlines() if x.startswith("model n")]
+    info = {"argv": sys.argv[1:] if argv is None else argv, "nproc": os.cpu_count(), "cpu": (cpu or ["?"])[0],
+            "python": platform.python_version(), "database": (args.database_url or "sqlite").split(":")[0],
             "load": " ".join(Path("/proc/loadavg").read_text().split()[:3])}
     try:
         databases.append(Database(args.database_url, workdir))

@@ -9,8 +9,23 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import (Column, Integer, MetaData, String, Table, Text, case, cast, exists, func, insert, literal,
-                        select, text, true)
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+)
 
 NOT_COPIED = {"audit_events"}
 
@@ -103,7 +118,8 @@ class Clone:
                        Column("signature", String(120)), prefixes=["TEMPORARY"])
         signed.drop(conn, checkfirst=True)
         signed.create(conn)
-        block = conn.execute(select(table.c.id, table.c.code, table.c.payload).where(table.c.id.between(*id_range))).all()
+        block = conn.execute(select(table.c.id, table.c.code, table.c.payload)
+                             .where(table.c.id.between(*id_range))).all()
         rows = []
         for k in range(n_copies):
             for cid, code, payload in block:

@@ -62,7 +62,8 @@ open_due AS (SELECT a.user_id, a.certification_slug AS cert, MIN(a.due_at) AS du
                 WHERE d.user_id = a.user_id AND d.module = q.module AND d.done_at >= a.assigned_at)) END
     GROUP BY a.user_id, a.certification_slug),
 suspended AS (SELECT DISTINCT s.user_id, COALESCE(rc.cert, '*') AS cert FROM rights_suspensions s
-    LEFT JOIN rights_suspension_lifts l ON l.suspension_id = s.id LEFT JOIN right_cert rc ON rc.right_slug = s.right_slug
+    LEFT JOIN rights_suspension_lifts l ON l.suspension_id = s.id
+    LEFT JOIN right_cert rc ON rc.right_slug = s.right_slug
     WHERE l.id IS NULL AND (s.right_slug IS NULL OR rc.cert IS NOT NULL)),
 suspended_cell AS (SELECT DISTINCT x.user_id, q.cert FROM suspended x
     JOIN (SELECT DISTINCT cert FROM req) q ON x.cert IN ('*', q.cert))
@@ -71,8 +72,10 @@ SELECT u.id, u.full_name, u.email, dp.name, mg.full_name, u.hire_date, q.cert, c
     od.due_at, sc.user_id IS NOT NULL
 FROM users u CROSS JOIN (SELECT DISTINCT cert FROM req) q
 LEFT JOIN departments dp ON dp.id = u.department_id LEFT JOIN users mg ON mg.id = u.manager_id
-LEFT JOIN cert_stats cs ON cs.user_id = u.id AND cs.cert = q.cert LEFT JOIN progress p ON p.user_id = u.id AND p.cert = q.cert
-LEFT JOIN started st ON st.user_id = u.id AND st.cert = q.cert LEFT JOIN open_due od ON od.user_id = u.id AND od.cert = q.cert
+LEFT JOIN cert_stats cs ON cs.user_id = u.id AND cs.cert = q.cert
+LEFT JOIN progress p ON p.user_id = u.id AND p.cert = q.cert
+LEFT JOIN started st ON st.user_id = u.id AND st.cert = q.cert
+LEFT JOIN open_due od ON od.user_id = u.id AND od.cert = q.cert
 LEFT JOIN suspended_cell sc ON sc.user_id = u.id AND sc.cert = q.cert
 WHERE u.active"""
 
@@ -127,7 +130,7 @@ def export_csv(conn, courses_dir: str) -> str:
                                      fresh_n, len(reqs[index[cert]][2]), bool(started), when(due_at), bool(suspended))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(map(safe, ["Name", "Email", "Department", "Manager", "Hire date", "Active", *(t for _, t, _ in reqs)]))
+    writer.writerow(map(safe, ["Name", "Email", "Department", "Manager", "Hire date", "Active", *(r[1] for r in reqs)]))
     writer.writerows(map(safe, row) for _, row in sorted(people.items(), key=lambda p: (p[1][0].casefold(), p[0])))
     return out.getvalue()
 
@@ -138,7 +141,8 @@ def team_rows(conn, manager_id: int) -> list[list[str]]:
         row = people.setdefault(uid, [name, email] + ["Not started"] * len(CERTIFICATIONS))
         if slug in CERTIFICATIONS:
             expires = when(expires)
-            row[2 + CERTIFICATIONS.index(slug)] = f"{'Certified until' if expires > now else 'Expired'} {expires:%b %-d, %Y}"
+            status = "Certified until" if expires > now else "Expired"
+            row[2 + CERTIFICATIONS.index(slug)] = f"{status} {expires:%b %-d, %Y}"
     return list(people.values())
 
 
@@ -161,8 +165,8 @@ def create_app(url: str | None = None, courses_dir: str | None = None) -> Flask:
     with engine.connect().execution_options(bench_write=True) as conn, conn.begin():
         if not sqlite:  # two workers booting at once would race on CREATE TABLE IF NOT EXISTS
             conn.execute(text("SELECT pg_advisory_xact_lock(20261125)"))
-        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_floor_writes (id {} PRIMARY KEY, note VARCHAR(100) NOT NULL, "
-                          "created_at VARCHAR(40) NOT NULL)".format("INTEGER" if sqlite else "SERIAL")))
+        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_floor_writes (id {} PRIMARY KEY, note VARCHAR(100), "
+                          "created_at VARCHAR(40))".format("INTEGER" if sqlite else "SERIAL")))
     engine.dispose()  # gunicorn forks after import: each worker opens its own connections
     app = Flask(__name__)
 
@@ -180,7 +184,8 @@ def create_app(url: str | None = None, courses_dir: str | None = None) -> Flask:
     @app.post("/floor/insert")
     def insert_one():
         with engine.connect().execution_options(bench_write=True) as conn, conn.begin():
-            new_id = conn.execute(text("INSERT INTO bench_floor_writes (note, created_at) VALUES (:n, :t) RETURNING id"),
+            new_id = conn.execute(text("INSERT INTO bench_floor_writes (note, created_at) VALUES (:n, :t) "
+                                       "RETURNING id"),
                                   {"n": request.form.get("note", "")[:100],
                                    "t": datetime.now(timezone.utc).isoformat()}).scalar_one()
         return jsonify(id=new_id), 201

@@ -78,7 +78,8 @@ class _Stories:
 
         self.db, self.now, self.password_hash, self.admin, self.viewed = db, now, password_hash, None, set()
         version = db.session.scalar(select(CourseVersion.id).order_by(CourseVersion.id.desc()).limit(1))
-        self.modules = {m.slug: m for m in db.session.scalars(select(Module).where(Module.course_version_id == version))}
+        modules = db.session.scalars(select(Module).where(Module.course_version_id == version))
+        self.modules = {m.slug: m for m in modules}
 
     def person(self, name: str, role: str, manager, department, hired_days: int, story=()):
         from app.accounts.models import PersonPlacement, User
@@ -249,7 +250,8 @@ def pdf_holders(engine, limit: int) -> list[tuple[str, int]]:
 
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(
-            select(User.email, Certificate.id).join(User, User.id == Certificate.user_id).outerjoin(CertificateRevocation)
+            select(User.email, Certificate.id).join(User, User.id == Certificate.user_id)
+            .outerjoin(CertificateRevocation)
             .where(Certificate.certification_slug == "core", CertificateRevocation.id.is_(None),
                    Certificate.expires_at > datetime.now(timezone.utc) + timedelta(days=90))
             .order_by(Certificate.id).limit(limit))]

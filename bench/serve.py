@@ -82,16 +82,15 @@ def peak_mb(pid: int) -> float | None:
 class Process:
     def __init__(self, cmd: list[str], env: dict[str, str], log_path: Path):
         self.log = open(log_path, "ab")
-        self.proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO)
+        self.proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=REPO)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self.proc.terminate()  # nothing if it has ended
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
         self.log.close()
 
 
@@ -153,7 +152,8 @@ def login(base_url: str, email: str, password: str) -> tuple[str, str]:
 
     page = requests.get(base_url + "/login", headers=headers(), timeout=60)
     form = {"email": email, "password": password, "csrf_token": CSRF_INPUT.search(page.text)[1]}
-    answer = requests.post(base_url + "/login", data=form, headers=headers(cookie(page)), allow_redirects=False, timeout=60)
+    answer = requests.post(base_url + "/login", data=form, headers=headers(cookie(page)), allow_redirects=False,
+                           timeout=60)
     if answer.status_code != 302 or not cookie(answer):
         raise RuntimeError(f"sign-in of {email} failed: HTTP {answer.status_code}")
     home = requests.get(base_url + "/", headers=headers(cookie(answer)), allow_redirects=False, timeout=60)

@@ -72,7 +72,8 @@ def test_every_pooled_attempt_earns_what_its_pool_says_in_either_order(seeded):
             for attempt in attempts if n % 2 else reversed(attempts):
                 user = db.session.scalar(select(User).where(User.email == attempt.email))
                 now = datetime.now(timezone.utc)
-                submission = submit_attempt(user, db.session.get(Attempt, attempt.attempt_id), dict(attempt.correct), now)
+                attempt_row = db.session.get(Attempt, attempt.attempt_id)
+                submission = submit_attempt(user, attempt_row, dict(attempt.correct), now)
                 earned = [c.certification_slug for c in submission.issued_certificates]
                 db.session.commit()
                 expected = ["core" if attempt.module_slug == "workflow" else attempt.module_slug]
