@@ -1,5 +1,5 @@
 """python -m bench: seed an organisation, serve PostReady and the floors alike, load both with wrk,
-report each workload as a ratio to its floor measured in the same run. See bench/README.md."""
+report each workload as a ratio to its floor measured in the same run. See docs/performance.md."""
 from __future__ import annotations
 
 import argparse
