@@ -6,6 +6,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts.emails import normalize_email
 from app.accounts.models import Department, Role, User
 from app.accounts.passwords import check_password_policy, hash_password, needs_rehash, verify_password
 from app.accounts.placements import placement_of, record_placements
@@ -17,10 +18,6 @@ from app.permissions import can_manage_people, manages
 
 class AccountError(Exception):
     """A refused account change; the message is shown to the person."""
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def find_by_email(email: str) -> User | None:

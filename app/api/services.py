@@ -3,7 +3,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.accounts.models import User
 from app.accounts.services import PersonRef, normalize_email
@@ -54,19 +54,21 @@ def _digest(secret: str) -> str | None:
     return _hash(secret) if secret.startswith(TOKEN_PREFIX) and len(secret) <= 100 else None
 
 
+# Every API request runs both: built once, with bind parameters, from the tables (plain Core).
+_tokens, _users = ApiToken.__table__, User.__table__
+_ACTIVE_TOKEN = select(_tokens.c.id).where(_tokens.c.token_hash == bindparam("digest"), _tokens.c.revoked_at.is_(None))
+_PERSON = select(_users.c.id, _users.c.email, _users.c.active).where(_users.c.email == bindparam("email"))
+
+
 def token_for_secret(secret: str) -> int | None:
     """The id of the active token with this secret, or None (checked on every request: revocation is immediate)."""
     digest = _digest(secret)
-    if digest is None:
-        return None
-    return db.session.scalar(select(ApiToken.id).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)))
+    return None if digest is None else db.session.scalar(_ACTIVE_TOKEN, {"digest": digest})
 
 
 def person_by_email(email: str) -> PersonRef | None:
     """Who the API is asked about: id, address and whether they are active (no more is needed)."""
-    row = db.session.execute(
-        select(User.id, User.email, User.active).where(User.email == normalize_email(email))
-    ).first()
+    row = db.session.execute(_PERSON, {"email": normalize_email(email)}).first()
     return None if row is None else PersonRef(*row)
 
 

@@ -8,7 +8,7 @@ import base64
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -33,14 +33,12 @@ def unb64url(text: str) -> bytes:
 @dataclass(frozen=True)
 class SigningKey:
     private: Ed25519PrivateKey
+    public: Ed25519PublicKey = field(init=False)
+    key_id: str = field(init=False)
 
-    @property
-    def public(self) -> Ed25519PublicKey:
-        return self.private.public_key()
-
-    @property
-    def key_id(self) -> str:
-        return key_id(self.public)
+    def __post_init__(self):  # derived once: every certificate check needs both
+        object.__setattr__(self, "public", self.private.public_key())
+        object.__setattr__(self, "key_id", key_id(self.public))
 
     def sign(self, payload: str) -> str:
         return b64url(self.private.sign(payload.encode("utf-8")))

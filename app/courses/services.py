@@ -103,6 +103,11 @@ def current_versions() -> list[CourseVersion]:
     ))
 
 
+def newest_version_per_course():
+    """The ids of the newest version of every course, as a subquery."""
+    return _NEWEST_PER_COURSE
+
+
 def current_version_ids() -> list[int]:
     """The newest version of every course, as ids."""
     return list(db.session.scalars(_NEWEST_PER_COURSE))

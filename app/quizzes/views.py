@@ -37,12 +37,14 @@ def start(course_slug: str, module_slug: str):
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
 
-def _load_attempt(attempt_id: int) -> Attempt:
-    attempt = db.session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id).options(
-            selectinload(Attempt.submission), selectinload(Attempt.answers),
-            selectinload(Attempt.questions).selectinload(AttemptQuestion.question).selectinload(Question.options))
-    )
+def _load_attempt(attempt_id: int, for_page: bool = True) -> Attempt:
+    """The attempt, with what its page shows (or, to submit it, with its submission only: grading
+    reads the drawn questions itself)."""
+    query = select(Attempt).where(Attempt.id == attempt_id).options(selectinload(Attempt.submission))
+    if for_page:
+        query = query.options(selectinload(Attempt.answers), selectinload(Attempt.questions)
+                              .selectinload(AttemptQuestion.question).selectinload(Question.options))
+    attempt = db.session.scalar(query)
     ensure_or_404(attempt is not None and can_view_attempt(current_user, attempt))
     return attempt
 
@@ -64,11 +66,11 @@ def parse_answers(form) -> dict[int, list[int]]:
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
 def attempt(attempt_id: int):
-    attempt = _load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id, for_page=request.method != "POST")
     if attempt.submission is not None:
         if request.method == "POST":
             flash("This attempt was already submitted; its answers cannot be changed.", "error")
-            return _result(attempt), 409
+            return _result(_load_attempt(attempt_id)), 409
         return _result(attempt)
     ensure_or_404(can_take_attempt(current_user, attempt))
     if request.method == "POST":  # the CSRF token was checked before the view ran (CSRFProtect)

@@ -5,7 +5,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from sqlalchemy import Select, func, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import Department, User
 from app.accounts.placements import placements_at
@@ -13,7 +13,7 @@ from app.assignments.models import Assignment
 from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
 from app.courses.models import CourseVersion, Lesson, LessonView, Module, ModuleCompletion
-from app.courses.services import current_versions
+from app.courses.services import current_versions, newest_version_per_course
 from app.extensions import db
 from app.reports.rules import Cell, OpenAssignment, requirement_status
 from app.rights.policy import RightsPolicy
@@ -44,23 +44,23 @@ class PersonRow:
 
 
 def _rows(query):
-    return db.session.execute(query)
+    """Rows of plain columns, run as Core on the session's connection (in its transaction): reports read
+    thousands of rows and need none of the ORM's per-row entity handling."""
+    return db.session.connection().execute(query)
 
 
-@dataclass(frozen=True)
-class Catalog:
-    requirements: tuple[Requirement, ...]  # today's
-    slug_of: dict[int, str]                # module id -> slug, for every version's modules
-
-
-def catalog() -> Catalog:
-    """Course data the reports need: today's requirements, and every module's slug (past dates too)."""
-    return Catalog(tuple(_requirements(current_versions())), dict(_rows(select(Module.id, Module.slug)).all()))
+def module_slugs() -> dict[int, str]:
+    """Every version's modules, id -> slug (a past date's too)."""
+    return dict(_rows(select(Module.id, Module.slug)).all())
 
 
 def requirements(at: datetime | None = None) -> list[Requirement]:
     """The certifications people are measured against: those of the version in use at `at` (default: now)."""
-    return list(catalog().requirements) if at is None else _requirements(_versions_at(at))
+    if at is not None:
+        return _requirements(_versions_at(at))
+    return _requirements(db.session.scalars(
+        select(CourseVersion).where(CourseVersion.id.in_(newest_version_per_course()))
+        .order_by(CourseVersion.title).options(selectinload(CourseVersion.certifications))))
 
 
 def _requirements(versions: list[CourseVersion]) -> list[Requirement]:
@@ -75,7 +75,8 @@ def _requirements(versions: list[CourseVersion]) -> list[Requirement]:
 def _versions_at(at: datetime) -> list[CourseVersion]:
     newest = (select(func.max(CourseVersion.id)).where(CourseVersion.loaded_at <= at)
               .group_by(CourseVersion.course_id))
-    return list(db.session.scalars(select(CourseVersion).where(CourseVersion.id.in_(newest))))
+    return list(db.session.scalars(select(CourseVersion).where(CourseVersion.id.in_(newest))
+                                   .options(selectinload(CourseVersion.certifications))))
 
 
 def versions_in_use(at: datetime | None) -> list[CourseVersion]:
@@ -96,7 +97,7 @@ def people_rows(ids_query: Select | list[int], at: datetime, as_of: bool, policy
     ids_query = _resolved(ids_query)
     large = not isinstance(ids_query, _Ids)  # the organisation, or a line too long to list
     until = at if as_of else None
-    evidence = _Evidence(ids_query, large, until, at, policy, catalog())
+    evidence = _Evidence(ids_query, large, until, at, policy, module_slugs())
     person_query = _people_query(until).where(_in(User.id, ids_query)).order_by(User.id)
     rows = []
     try:
@@ -112,8 +113,7 @@ class _Evidence:
     """A scope's records that decide its cells, read in step with ascending person ids."""
 
     def __init__(self, ids_query, large: bool, until: datetime | None, at: datetime, policy: RightsPolicy,
-                 catalog: Catalog):
-        slug_of = catalog.slug_of  # every version's modules: a past date's too
+                 slug_of: dict[int, str]):
         self._certificates = _InStep(_certificates(ids_query, until, at), large, lambda rows: _held(rows, until), ())
         self._completions = _InStep(_completions(ids_query, until), large,
                                     lambda rows: _latest_by_slug(rows, slug_of), {})

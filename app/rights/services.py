@@ -4,8 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy import bindparam, select
 from sqlalchemy.sql import Select
 
 from app.accounts.models import User
@@ -15,7 +14,7 @@ from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
 from app.certificates.services import signing_key
 from app.courses.models import Certification
-from app.courses.services import current_version_ids
+from app.courses.services import newest_version_per_course
 from app.extensions import db
 from app.permissions import can_lift_suspension, can_suspend_rights
 from app.rights.models import RightsSuspension, RightsSuspensionLift
@@ -32,39 +31,48 @@ def policy() -> RightsPolicy:
     return load_policy(current_app)
 
 
+# The rights check runs these on every call, so they are built once, with bind parameters, from
+# the tables (plain Core statements: rows of columns need none of the ORM's entity handling).
+_certificates, _revocations = Certificate.__table__, CertificateRevocation.__table__
+_suspensions, _lifts, _suspender = RightsSuspension.__table__, RightsSuspensionLift.__table__, User.__table__.alias()
+_certifications = Certification.__table__
+_CURRENT_TITLES = select(_certifications.c.slug, _certifications.c.title).where(
+    _certifications.c.course_version_id.in_(newest_version_per_course()))
+_CERTIFICATES = (select(*(_certificates.c[name] for name in SignedRecord.__dataclass_fields__),
+                        _revocations.c.revoked_at)
+                 .select_from(_certificates.outerjoin(_revocations)))
+_CERTIFICATES_OF = _CERTIFICATES.where(_certificates.c.user_id.in_(bindparam("ids", expanding=True)))
+_SUSPENSIONS = (select(_suspensions.c.user_id, _suspensions.c.right_slug, _suspensions.c.reason,
+                       _suspender.c.full_name, _suspensions.c.suspended_at, _lifts.c.lifted_at)
+                .select_from(_suspensions.join(_suspender, _suspensions.c.suspended_by_id == _suspender.c.id)
+                             .outerjoin(_lifts, _lifts.c.suspension_id == _suspensions.c.id))
+                .order_by(_suspensions.c.suspended_at))
+_SUSPENSIONS_OF = _SUSPENSIONS.where(_suspensions.c.user_id.in_(bindparam("ids", expanding=True)))
+
+
 def certification_titles() -> dict[str, str]:
     """Titles of the current certifications, by slug."""
-    return dict(db.session.execute(
-        select(Certification.slug, Certification.title)
-        .where(Certification.course_version_id.in_(current_version_ids()))
-    ).all())
+    return dict(db.session.execute(_CURRENT_TITLES).all())
 
 
-def _people_filter(column, user_ids: Sequence[int] | Select):
-    return column.in_(user_ids if isinstance(user_ids, Select) else list(user_ids))
+def certificates_by_person(user_ids: Sequence[int], at: datetime, as_of: bool = False,
+                           deciding: frozenset[str] | None = None) -> dict[int, list[HeldCertificate]]:
+    """Each person's certificates (only those issued by `at` when `as_of`), in one query.
 
-
-def certificates_by_person(user_ids: Sequence[int] | Select,
-                           as_of: datetime | None = None) -> dict[int, list[HeldCertificate]]:
-    """Each person's genuine certificates (as issued by `as_of`, if given), in one query. A row that
-    does not match its signed payload grants nothing (app.certificates.authenticity)."""
-    query = (select(Certificate.code, Certificate.user_id, Certificate.holder_name, Certificate.certification_slug,
-                    Certificate.cycle, Certificate.issued_at, Certificate.expires_at, Certificate.payload,
-                    Certificate.signature, Certificate.key_id, CertificateRevocation.revoked_at)
-             .outerjoin(CertificateRevocation)
-             .where(_people_filter(Certificate.user_id, user_ids)))
-    if as_of is not None:
-        query = query.where(Certificate.issued_at <= as_of)
+    A certificate that would be valid at `at`, of a certification in `deciding` (default: any),
+    counts only if its row matches its signed payload (app.certificates.authenticity); one that is
+    not valid then grants nothing either way."""
+    query = _CERTIFICATES_OF.where(_certificates.c.issued_at <= at) if as_of else _CERTIFICATES_OF
     key = signing_key()
     result: dict[int, list[HeldCertificate]] = defaultdict(list)
-    for *signed, revoked_at in db.session.execute(query):
+    for *signed, revoked_at in db.session.execute(query, {"ids": list(user_ids)}):
         record = SignedRecord(*signed)
-        if not is_authentic(record, key):
-            continue
-        if as_of is not None and revoked_at is not None and revoked_at > as_of:
+        if as_of and revoked_at is not None and revoked_at > at:
             revoked_at = None  # revoked later than the moment asked about
-        result[record.user_id].append(HeldCertificate(record.certification_slug, record.issued_at,
-                                                      record.expires_at, revoked_at))
+        held = HeldCertificate(record.certification_slug, record.issued_at, record.expires_at, revoked_at)
+        if (deciding is None or held.slug in deciding) and held.valid_at(at) and not is_authentic(record, key):
+            continue
+        result[record.user_id].append(held)
     return result
 
 
@@ -72,19 +80,14 @@ def suspensions_by_person(user_ids: Sequence[int] | Select, at: datetime | None 
     """Suspensions in force (now, or at a past moment) for each person, in one query.
 
     `user_ids` is a list of ids or a query selecting them (a report's population)."""
-    suspended_by = aliased(User)
-    query = (
-        select(RightsSuspension.user_id, RightsSuspension.right_slug, RightsSuspension.reason,
-               suspended_by.full_name, RightsSuspension.suspended_at, RightsSuspensionLift.lifted_at)
-        .join(suspended_by, RightsSuspension.suspended_by_id == suspended_by.id)
-        .outerjoin(RightsSuspensionLift, RightsSuspensionLift.suspension_id == RightsSuspension.id)
-        .where(_people_filter(RightsSuspension.user_id, user_ids))
-        .order_by(RightsSuspension.suspended_at)
-    )
+    if isinstance(user_ids, Select):
+        query, params = _SUSPENSIONS.where(_suspensions.c.user_id.in_(user_ids)), {}
+    else:
+        query, params = _SUSPENSIONS_OF, {"ids": list(user_ids)}
     if at is not None:
-        query = query.where(RightsSuspension.suspended_at <= at)
+        query = query.where(_suspensions.c.suspended_at <= at)
     result: dict[int, list[Suspension]] = defaultdict(list)
-    for user_id, right_slug, reason, by_name, since, lifted_at in db.session.execute(query):
+    for user_id, right_slug, reason, by_name, since, lifted_at in db.session.execute(query, params):
         if lifted_at is None or (at is not None and lifted_at > at):
             result[user_id].append(Suspension(right_slug, reason, by_name, since))
     return result
@@ -95,10 +98,12 @@ def rights_for_people(people: Sequence, now: datetime, as_of: datetime | None = 
     """Every right (or only the given ones) for every person: three queries whatever the number of people.
 
     `people` need only `id` and `active` (User objects or rows)."""
-    ids = [p.id for p in people]
-    certificates = certificates_by_person(ids, as_of)
+    ids, moment = [p.id for p in people], as_of or now
+    rules = policy().rights if only is None else only
+    deciding = frozenset(slug for rule in rules for slug in rule.requires)
+    certificates = certificates_by_person(ids, moment, as_of=as_of is not None, deciding=deciding)
     suspensions = suspensions_by_person(ids, as_of)
-    rules, titles, moment = (policy().rights if only is None else only), certification_titles(), as_of or now
+    titles = certification_titles()
     return {
         p.id: decide_rights(rules, certificates.get(p.id, []), suspensions.get(p.id, []), p.active, moment, titles)
         for p in people

@@ -4,7 +4,7 @@ import re
 import unicodedata
 from datetime import date
 
-from email_validator import EmailNotValidError, validate_email
+from app.accounts.emails import EmailProblem, check_email
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
@@ -44,21 +44,21 @@ def clean(raw: str) -> str:
     return collapsed
 
 
-def email(raw: str, what: str, cache: dict[str, str | None]) -> str:
+def email(raw: str, what: str, cache: dict[str, tuple[str, str]]) -> str:
+    """The address in its normal form (app.accounts.emails); `cache` keeps each distinct cell's
+    verdict, (address, "") or ("", problem), as a file repeats its managers' addresses."""
     value = clean(raw)
     if not value:
         raise CellError(f"{what} is blank; enter the person's work email address")
-    value = value.lower()
     if value not in cache:
         try:
-            validate_email(value, check_deliverability=False)
-            cache[value] = None
-        except EmailNotValidError as exc:
-            cache[value] = str(exc)
-    if cache[value] is not None:
-        raise CellError(f"{show(value)} is not a valid email address ({cache[value]}); "
-                         "correct it to the form name@example.org")
-    return value
+            cache[value] = (check_email(value), "")
+        except EmailProblem as exc:
+            cache[value] = ("", str(exc))
+    address, problem = cache[value]
+    if problem:
+        raise CellError(problem)
+    return address
 
 
 def hire_date(raw: str) -> date | None:
