@@ -25,6 +25,10 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     return message
 
 
+class MailFailed(Exception):
+    """One message could not be sent (a refused or malformed address, a lost connection)."""
+
+
 class Mailer:
     """Sends over one connection for a batch; use as a context manager."""
 
@@ -49,12 +53,21 @@ class Mailer:
         return self
 
     def send(self, mail: Mail) -> None:
-        message = build_message(mail, self.config["MAIL_FROM"])
-        if self.smtp is None:
-            current_app.logger.info("mail (console backend)\n%s", message.as_string())
-            print(message.as_string(), flush=True)  # noqa: T201 - the console backend's purpose
-        else:
-            self.smtp.send_message(message)
+        """Send one message; raises MailFailed (the batch goes on) when it cannot be sent."""
+        try:
+            message = build_message(mail, self.config["MAIL_FROM"])
+            if self.smtp is None:
+                current_app.logger.info("mail (console backend)\n%s", message.as_string())
+                print(message.as_string(), flush=True)  # noqa: T201 - the console backend's purpose
+                return
+            try:
+                self.smtp.send_message(message)
+            except smtplib.SMTPServerDisconnected:  # the server hung up after an earlier failure: once more
+                self.__exit__()
+                self.__enter__()
+                self.smtp.send_message(message)
+        except (smtplib.SMTPException, OSError, UnicodeError, ValueError) as exc:
+            raise MailFailed(f"{type(exc).__name__}: {exc}"[:500]) from exc
 
     def __exit__(self, *exc) -> None:
         if self.smtp is not None:

@@ -21,7 +21,7 @@ from app.reminders.services import send_reminders
 from app.reports.services import Filters, build_dashboard, organization_query
 from app.rights.services import rights_of
 from tests.conftest import FIXTURE_COURSES
-from tests.factories import certify, pass_module
+from tests.factories import certify, make_user, pass_module
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
@@ -187,3 +187,26 @@ def test_sync_cli_reports_material_retakes(app, cli, course, people, tmp_path):
     result = cli("courses", "sync", "--dir", str(root))
     assert result.exit_code == 0 and "1 retake assignment(s)" in result.output
     assert current_version("test-course").id != course.id
+
+
+def test_one_address_that_cannot_be_sent_to_stops_nobody_elses_reminders(app, cli, course, people, smtp):
+    """An address with a Cyrillic letter (stored before imports refused such addresses): the SMTP
+    server refuses it; everyone else, managers' digests included, still gets their reminder, the
+    failure is recorded, and the next run tries it again."""
+    from app.audit.models import AuditEvent
+
+    bad = make_user("Anna Lookalike", email="\u0430nna@test-health.example", manager=people.manager)
+    for person in (people.employee, bad):
+        certify(person, NOW - timedelta(days=340))  # expiring in 25 days
+    db.session.commit()
+    result = cli("reminders", "send", "--now", NOW.isoformat())
+    assert result.exit_code == 1 and "NOT SENT" in result.output and "1 failed" in result.output
+    deadline = time.time() + 5
+    while len(smtp.messages) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    recipients = {rcpt[0] for rcpt, _ in smtp.messages}
+    assert {"eli@test-health.example", "mona@test-health.example"} <= recipients
+    failed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reminder.failed")).all()
+    assert [e.subject_id for e in failed] == [str(bad.id)]
+    again = cli("reminders", "send", "--now", (NOW + timedelta(hours=1)).isoformat())
+    assert again.exit_code == 1 and "1 failed" in again.output  # tried again, not marked as sent

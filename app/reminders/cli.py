@@ -23,5 +23,10 @@ def reminders_send(now_text):
             raise click.BadParameter("use ISO 8601, e.g. 2026-12-01T08:00:00+00:00", param_hint="--now") from None
         now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     report = send_reminders(now)
+    for address, kind, why in report.failed:
+        click.echo(f"NOT SENT: {kind} to {address!r}: {why}", err=True)
     click.echo(f"{report.refreshers_assigned} refresher(s) assigned; {len(report.sent)} email(s) sent; "
+               f"{len(report.failed)} failed (tried again on the next run); "
                f"{report.skipped_already_sent} reminder(s) already sent today.")
+    if report.failed:
+        raise SystemExit(1)

@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.assignments.models import Assignment
 from app.assignments.services import assign_refreshers
+from app.audit.services import record
 from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
 from app.courses.models import Module, ModuleCompletion
 from app.courses.services import current_versions
 from app.extensions import db
-from app.mail import Mail, Mailer
+from app.mail import Mail, Mailer, MailFailed
 from app.reminders.models import ReminderSent
 from app.reminders.rules import AssignmentFact, CertificateFact, Reminder, reminders_due
 from app.reports.rules import EXPIRING_WINDOW, OpenAssignment
@@ -30,8 +31,26 @@ SUBJECTS = {
 @dataclass
 class SendReport:
     sent: list[tuple[str, str]] = field(default_factory=list)   # (email, kind)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (email, kind, why)
     skipped_already_sent: int = 0
     refreshers_assigned: int = 0
+
+
+def _deliver(mailer: Mailer, mail: Mail, person: User, kind: str, now: datetime, report: SendReport) -> None:
+    """Send one message and commit its claims; if it cannot be sent, undo the claims (so the next run
+    tries again), record the failure, and let the batch go on to the next person."""
+    try:
+        mailer.send(mail)
+    except MailFailed as exc:
+        db.session.rollback()
+        record("reminder.failed", actor_label="cli", subject_type="user", subject_id=person.id, at=now,
+               details={"kind": kind, "error": str(exc)})
+        db.session.commit()
+        report.failed.append((mail.to, kind, str(exc)))
+        current_app.logger.warning("reminder to %s not sent: %s", mail.to, exc)
+        return
+    db.session.commit()
+    report.sent.append((mail.to, kind))
 
 
 def _facts(now: datetime):
@@ -80,8 +99,9 @@ def _line(reminder: Reminder, titles: dict[str, str]) -> str:
 def send_reminders(now: datetime) -> SendReport:
     """Assign due refreshers, then email each person their reminders and each manager a digest.
 
-    Each message is recorded before it is sent and committed after, one person
-    at a time; a failure leaves earlier messages recorded and later ones unsent.
+    Each message is recorded before it is sent and committed after, one person at a time. A message
+    that cannot be sent is recorded as failed (an audit event) and tried again on the next run; the
+    others go out all the same.
     """
     config = current_app.config
     report = SendReport(refreshers_assigned=assign_refreshers(now))
@@ -106,22 +126,18 @@ def send_reminders(now: datetime) -> SendReport:
                 continue
             kind = fresh[0].kind
             lines = "\n".join(_line(r, titles) for r in fresh)
-            mailer.send(Mail(person.email, SUBJECTS[kind], (
+            _deliver(mailer, Mail(person.email, SUBJECTS[kind], (
                 f"Hello {person.full_name},\n\n{lines}\n\nContinue your training: {base}/\n"
                 f"See your posting rights: {base}/rights\n\n-- PostReady, {config['ORG_NAME']}\n"
-            )))
-            db.session.commit()
-            report.sent.extend((person.email, r.kind) for r in fresh)
+            )), person, kind, now, report)
         for manager_id, items in sorted(team_items.items()):
             manager = people.get(manager_id)
             if manager is None or not _claim(manager, "digest", "team", now):
                 continue
             body = "\n".join(f"- {p.full_name}: {_line(r, titles)[2:]}" for p, r in sorted(
                 items, key=lambda pr: (pr[0].full_name, pr[1].when)))
-            mailer.send(Mail(manager.email, f"Team training digest: {len(items)} item(s) need attention", (
+            _deliver(mailer, Mail(manager.email, f"Team training digest: {len(items)} item(s) need attention", (
                 f"Hello {manager.full_name},\n\nPeople in your reporting line with training due, overdue or "
                 f"expiring:\n\n{body}\n\nOpen your team dashboard: {base}/team\n\n-- PostReady\n"
-            )))
-            db.session.commit()
-            report.sent.append((manager.email, "digest"))
+            )), manager, "digest", now, report)
     return report
