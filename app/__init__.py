@@ -49,6 +49,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("memory://") and not (app.debug or app.testing):
+        app.logger.warning("Rate limits and sign-in throttling are kept per process: with several workers each "
+                           "counts alone. Set REDIS_URL so they hold across workers (see `postready doctor`).")
     login_manager.init_app(app)
     _configure_login(app)
     _register_blueprints(app)

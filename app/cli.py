@@ -12,6 +12,7 @@ from app.audit.cli import audit_cli
 from app.certificates.cli import certificates_cli
 from app.courses.cli import courses_cli
 from app.demo_cli import demo
+from app.doctor import doctor
 from app.extensions import migrations
 from app.reminders.cli import reminders_cli
 from app.staff.cli import staff_cli
@@ -54,5 +55,5 @@ def migrations_cli(directory, x_arg):
 
 def register_commands(app) -> None:
     for command in (migrations_cli, audit_cli, staff_cli, reminders_cli, courses_cli, demo, tokens_cli,
-                    certificates_cli):
+                    certificates_cli, doctor):
         app.cli.add_command(command)

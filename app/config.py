@@ -79,7 +79,9 @@ DEFAULTS = {
     "TESTING": False,
     "RATELIMIT_HEADERS_ENABLED": True,
     "VERIFY_RATE_LIMIT": "60 per minute",
-    # Failed sign-ins allowed, per account and per address (only failures count).
-    "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+    # Failed sign-ins allowed (only failures count; app/accounts/throttle.py): per account from one
+    # address, with growing waits; per address, for the accounts failing from it.
+    "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS": "5 per minute; 10 per 15 minutes; 20 per hour; 50 per day",
     "LOGIN_LIMIT_PER_ADDRESS": "100 per hour",
+    "API_RATE_LIMIT": "600 per minute",  # per API token
 }

@@ -27,8 +27,16 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
 
 class Inbox:
+    """Accepts mail; refuses recipients that are not plain ASCII, as many real servers do."""
+
     def __init__(self):
         self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's
+        if not address.isascii():
+            return "553 5.1.3 The recipient address is not a valid mailbox name"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))

@@ -8,20 +8,26 @@ from tests.factories import PASSWORD
 from tests.tools import need_service
 
 
-def failed_login(client, email="eli@test-health.example"):
+def failed_login(client, email="eli@test-health.example", address="127.0.0.1"):
     if not hasattr(client, "login_token"):
         client.login_token = csrf_token(client)
     return client.post("/login", data={"email": email, "password": "not the password",
-                                       "csrf_token": client.login_token})
+                                       "csrf_token": client.login_token}, environ_base={"REMOTE_ADDR": address})
 
 
-def test_account_is_throttled_after_ten_failures(client, people):
-    statuses = [failed_login(client).status_code for _ in range(11)]
-    assert statuses[:10] == [400] * 10 and statuses[10] == 429
-    # Even the right password is refused while the account is throttled.
-    response = client.post("/login", data={"email": people.employee.email, "password": PASSWORD,
-                                           "csrf_token": csrf_token(client)})
-    assert response.status_code == 429
+def sign_in(client, user, address):
+    return client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_an_account_is_throttled_from_the_address_that_fails_not_from_elsewhere(app, client, people):
+    statuses = [failed_login(client, address="203.0.113.9").status_code for _ in range(6)]
+    assert statuses == [400] * 5 + [429]
+    # Even the right password waits, from that address...
+    refused = sign_in(client, people.employee, "203.0.113.9")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    # ...but the attacker there has not locked Eli out: from Eli's own address the sign-in works.
+    assert sign_in(app.test_client(), people.employee, "198.51.100.7").status_code == 302
 
 
 def test_successful_logins_do_not_use_up_the_allowance(client, people, login):
@@ -40,9 +46,8 @@ def test_rate_limit_headers_only_where_a_limit_applies(app, client, people):
     refused = client.get("/verify/" + "C" * 27)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert refused.headers["X-RateLimit-Remaining"] == "0"
-    failed = failed_login(client)  # counted: a failed sign-in (deduct_when sees the response)
-    assert failed.status_code == 400 and "X-RateLimit-Limit" in failed.headers
-    for path in ("/login", "/static/css/app.css", "/api/v1/openapi.json", "/nope"):
+    assert client.get("/api/v1/openapi.json").headers["X-RateLimit-Limit"] == "600"  # per token (API_RATE_LIMIT)
+    for path in ("/login", "/static/css/app.css", "/nope"):
         assert not [h for h in client.get(path).headers.keys() if h.startswith(("X-RateLimit", "Retry-After"))]
 
 
@@ -67,6 +72,19 @@ def test_the_app_starts_with_rate_limiting_switched_off(database_url, tmp_path, 
     finally:
         limiter.enabled = True  # the limiter is one object for every app: later apps default to it
     assert statuses == [400] * 11  # never throttled
+
+
+def test_an_address_capped_for_spraying_still_lets_its_regular_people_in(app, people):
+    """Password spraying from one address stops at the cap; people who have signed in from that
+    address lately (a hospital behind one NAT address) are not held back by it."""
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "20 per hour"
+    nat = "192.0.2.50"
+    assert sign_in(app.test_client(), people.manager, nat).status_code == 302
+    attacker = app.test_client()
+    statuses = [failed_login(attacker, f"nobody{i}@test-health.example", nat).status_code for i in range(21)]
+    assert statuses == [400] * 20 + [429]
+    assert sign_in(app.test_client(), people.manager, nat).status_code == 302  # known here: not held back
+    assert sign_in(app.test_client(), people.employee, nat).status_code == 429  # never signed in here: waits
 
 
 def test_101_failures_across_two_workers_are_throttled_per_address(database_url, tmp_path, people):
@@ -181,3 +199,17 @@ def test_form_with_foreign_csrf_token_is_refused(app, client, people, login):
     login(people.admin)
     response = client.post("/api-tokens", data={"name": "x", "csrf_token": foreign})
     assert response.status_code == 400 and "form expired" in response.text
+
+
+def test_each_api_token_has_its_own_rate_limit(database_url, tmp_path, course, people):
+    from app.api.services import create_token
+    from app.extensions import db
+    from app.timestamps import utcnow
+
+    app = another_app(database_url, tmp_path, API_RATE_LIMIT="3 per minute")
+    (_, first), (_, second) = (create_token(people.admin, name, utcnow()) for name in ("one", "two"))
+    db.session.commit()
+    client, path = app.test_client(), f"/api/v1/people/{people.employee.email}/posting-rights"
+    statuses = [client.get(path, headers={"Authorization": f"Bearer {first}"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert client.get(path, headers={"Authorization": f"Bearer {second}"}).status_code == 200

@@ -225,3 +225,96 @@ def test_an_attempt_open_beside_a_failed_one_cannot_pass_inside_the_cooldown(app
 
 def answer_ids(attempt: Attempt, right: int) -> dict[int, list[int]]:
     return {int(k.removeprefix("answer-")): v for k, v in answer_all(attempt, right).items()}
+
+
+def test_a_look_alike_address_is_refused_at_import_with_its_line():
+    from app.staff.csv_import import parse_staff_csv
+    from tests.staff_rows import make_csv, row
+
+    parsed = parse_staff_csv(make_csv(row(email="ann@example.org"), row(email="b\u0430rt@example.org", name="Bart")))
+    (error,) = parsed.errors
+    assert error.line == 3 and error.column == "email" and "alphabets" in error.message
+
+
+def test_addresses_are_stored_in_one_normal_form():
+    from app.accounts.emails import check_email, normalize_email
+
+    assert check_email(" Ann.Lee@B\u00fccher.Example ") == "ann.lee@xn--bcher-kva.example"
+    assert normalize_email("\uff41nn@example.org") == "ann@example.org"  # a full-width "a" folds by NFKC
+
+
+def test_names_are_stored_composed_and_hidden_characters_are_refused(client, course, people, login):
+    from app.accounts.models import User
+
+    login(people.admin)
+    page = f"/people/{people.employee.id}/edit"
+    token = csrf_token(client, page)
+    form = {"email": people.employee.email, "role": "employee", "manager_id": str(people.manager.id),
+            "department": "Nursing", "csrf_token": token}
+    refused = client.post(page, data={**form, "full_name": "Emma \u202eJones"})
+    assert refused.status_code == 400 and "invisible character" in refused.text
+    assert db.session.get(User, people.employee.id).full_name == "Eli Employee"
+    assert client.post(page, data={**form, "full_name": "Jose\u0301 Ruiz"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, people.employee.id).full_name == "Jos\u00e9 Ruiz"
+
+
+@pytest.mark.parametrize("content, named", [
+    (b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 40, "Excel workbook (.xlsx)"),
+    (b"<!DOCTYPE html><html><body><table><tr><td>email</td></tr></table>", "web page (HTML)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40, "old-style Excel workbook"),
+])
+def test_a_file_renamed_csv_is_named_for_what_it_is(content, named):
+    from app.staff.csv_import import parse_staff_csv
+
+    (error,) = parse_staff_csv(content).errors
+    assert named in error.message and "not a CSV file" in error.message
+
+
+def test_cli_bad_input_gets_a_message_not_a_traceback(cli, course, people, tmp_path):
+    record = tmp_path / "record.json"
+    record.write_text(json.dumps({"payload": "{}", "signature": "AAAA"}))
+    bad_key = tmp_path / "key.pem"
+    bad_key.write_text("not a key")
+    result = cli("certificates", "verify", str(record), "--public-key", str(bad_key))
+    assert result.exit_code == 2 and "not an Ed25519 public key" in result.output and "Traceback" not in result.output
+    result = cli("certificates", "verify", str(record))
+    assert result.exit_code == 1 and "INVALID" in result.output
+    staff = tmp_path / "staff.csv"
+    staff.write_text("email,full_name\nann@example.org,Ann Lee\n")
+    for who, expected in ((people.employee.email, "not an active administrator"), ("nobody@example.org", "nobody")):
+        result = cli("staff", "import", str(staff), "--as", who)
+        assert result.exit_code != 0 and expected in result.output and "Traceback" not in result.output
+
+
+def test_doctor_names_each_unsafe_setting_and_exits_1(cli, app, course):
+    result = cli("doctor")
+    assert result.exit_code == 1
+    for problem in ("SECRET_KEY", "PUBLIC_BASE_URL", "REDIS_URL", "MAIL_BACKEND"):
+        assert problem in result.output
+    assert "fix:" in result.output and "PDF rendering works" in result.output
+
+
+def test_doctor_passes_a_safe_deployment(cli, app, course, tmp_path):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from tests.tools import need_service
+
+    need_service("Redis", "127.0.0.1", 6379, "redis-server")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    smtp = Controller(object(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        app.config.update(SECRET_KEY="s" * 40, PUBLIC_BASE_URL="https://postready.example.org",
+                          SESSION_COOKIE_SECURE=True, TRUSTED_HOSTS=["postready.example.org"], TRUSTED_PROXIES=1,
+                          REDIS_URL="redis://127.0.0.1:6379/0", MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1",
+                          MAIL_PORT=port)
+        result = cli("doctor")
+    finally:
+        smtp.stop()
+    assert result.exit_code == 0, result.output
+    assert "0 error(s)" in result.output

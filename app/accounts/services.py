@@ -6,8 +6,9 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.emails import normalize_email
+from app.accounts.emails import EmailProblem, check_email, normalize_email
 from app.accounts.models import Department, Role, User
+from app.accounts.names import NameProblem, check_name
 from app.accounts.passwords import check_password_policy, hash_password, needs_rehash, verify_password
 from app.accounts.placements import placement_of, record_placements
 from app.accounts.reporting_line import reporting_line_query
@@ -82,8 +83,12 @@ def _apply(person: User, fields: PersonFields) -> None:
             if manager.id == person.id or manages(person, manager):
                 raise AccountError("That manager reports to this person; a reporting line cannot loop.")
         department = department_named(fields.department)
-    person.email = normalize_email(fields.email)
-    person.full_name = " ".join(fields.full_name.split())
+    try:
+        email, full_name = check_email(fields.email), check_name(fields.full_name)
+    except (EmailProblem, NameProblem) as exc:
+        raise AccountError(str(exc)[0].upper() + str(exc)[1:] + ".") from None
+    person.email = email
+    person.full_name = full_name
     person.role = fields.role
     person.manager = manager
     person.department = department

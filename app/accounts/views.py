@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
+from app.accounts import throttle
 from app.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -30,7 +31,7 @@ from app.accounts.services import (
 from app.audit.services import record
 from app.auth import permission_required
 from app.errors import csrf_failed
-from app.extensions import db, limiter
+from app.extensions import db
 from app.permissions import can_manage_people
 from app.timestamps import utcnow
 from app.url_ids import page_number
@@ -50,18 +51,6 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def _failed(response) -> bool:
-    return response.status_code != 302  # only failed sign-ins use up the allowance
-
-
-def _account_key() -> str:
-    return "login-account:" + request.form.get("email", "").strip().lower()[:254]
-
-
-def _address_key() -> str:
-    return "login-address:" + (get_remote_address() or "unknown")
-
-
 @bp.errorhandler(CSRFError)
 def expired_form(exc):
     """A sign-in form from before someone signed in or out here (its token is renewed then): show a
@@ -79,18 +68,20 @@ def _new_csrf_secret() -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"],
-               deduct_when=_failed, error_message="Too many failed sign-ins for this account. Wait and try again.")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], key_func=_address_key, methods=["POST"],
-               deduct_when=_failed, error_message="Too many failed sign-ins from this address. Wait and try again.")
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("courses.my_training"))
     form = LoginForm()
     if form.validate_on_submit():
+        address = get_remote_address() or "unknown"
+        wait = throttle.refused(form.email.data, address)
+        if wait is not None:
+            flash(wait.message, "error")
+            return render_template("accounts/login.html", form=form), 429, {"Retry-After": str(wait.retry_after)}
         user = authenticate(form.email.data, form.password.data)
         db.session.commit()  # the audit event of a failed login is kept too
         if user is None:
+            throttle.count_failure(form.email.data, address)
             # One message for every failure, so the form does not reveal who has an account.
             flash("That email and password do not match an active account.", "error")
         else:
@@ -98,6 +89,7 @@ def login():
                 # Someone else signing in at a shared computer (a login form left open in another
                 # tab): the first person is signed out, never the second one let into their account.
                 logout_user()
+            throttle.count_success(form.email.data, address)
             _new_csrf_secret()
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("courses.my_training"))

@@ -1,13 +1,25 @@
-from flask import Blueprint, abort, g, jsonify, request
+import hashlib
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from app.api.openapi import openapi_document
 from app.api.services import person_by_email, token_for_secret
+from app.extensions import limiter
 from app.rights.services import policy, rights_of
 from app.timestamps import utcnow
 
 # Bearer tokens only: no cookie sessions, no CSRF.
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _token_key() -> str:
+    """Each token has its own allowance (API_RATE_LIMIT), whoever sends it and from wherever."""
+    secret = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    return "api-token:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+
+
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_token_key)(bp)
 
 QUERY_TOKEN_NAMES = {"access_token", "token", "api_key", "apikey", "key"}
 

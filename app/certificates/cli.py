@@ -26,15 +26,20 @@ def certificates_verify(record, public_key):
         click.echo(f"{record.name}: not a certificate record (needs JSON with 'payload' and 'signature').", err=True)
         sys.exit(2)
     if public_key is not None:
-        key = load_public_key(public_key.read())
+        try:
+            key = load_public_key(public_key.read())
+        except ValueError:
+            click.echo(f"{public_key.name}: not an Ed25519 public key in PEM form (use /certificates/public-key.pem).",
+                       err=True)
+            sys.exit(2)
     else:
         from app.certificates.services import signing_key
 
         key = signing_key().public
-    if not verify_signature(key, payload, signature):
+    if not isinstance(payload, str) or not isinstance(signature, str) or not verify_signature(key, payload, signature):
         click.echo("INVALID: the signature does not match this payload and key.", err=True)
         sys.exit(1)
-    fields = json.loads(payload)
+    fields = json.loads(payload)  # signed by this key: it is the JSON the app wrote
     click.echo(f"VALID signature: {fields['holder']}, {fields['certification_title']}, "
                f"issued {fields['issued_at'][:10]}, expires {fields['expires_at'][:10]}, code {fields['code']}.")
     click.echo("The signature proves the record is authentic; ask /verify/<code> whether it is still valid today.")

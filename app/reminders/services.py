@@ -36,7 +36,7 @@ class SendReport:
     refreshers_assigned: int = 0
 
 
-def _deliver(mailer: Mailer, mail: Mail, person: User, kind: str, now: datetime, report: SendReport) -> None:
+def _deliver(mailer: Mailer, mail: Mail, person: User, kinds: list[str], now: datetime, report: SendReport) -> None:
     """Send one message and commit its claims; if it cannot be sent, undo the claims (so the next run
     tries again), record the failure, and let the batch go on to the next person."""
     try:
@@ -44,13 +44,13 @@ def _deliver(mailer: Mailer, mail: Mail, person: User, kind: str, now: datetime,
     except MailFailed as exc:
         db.session.rollback()
         record("reminder.failed", actor_label="cli", subject_type="user", subject_id=person.id, at=now,
-               details={"kind": kind, "error": str(exc)})
+               details={"kinds": kinds, "error": str(exc)})
         db.session.commit()
-        report.failed.append((mail.to, kind, str(exc)))
+        report.failed.append((mail.to, ", ".join(kinds), str(exc)))
         current_app.logger.warning("reminder to %s not sent: %s", mail.to, exc)
         return
     db.session.commit()
-    report.sent.append((mail.to, kind))
+    report.sent.extend((mail.to, kind) for kind in kinds)
 
 
 def _facts(now: datetime):
@@ -129,7 +129,7 @@ def send_reminders(now: datetime) -> SendReport:
             _deliver(mailer, Mail(person.email, SUBJECTS[kind], (
                 f"Hello {person.full_name},\n\n{lines}\n\nContinue your training: {base}/\n"
                 f"See your posting rights: {base}/rights\n\n-- PostReady, {config['ORG_NAME']}\n"
-            )), person, kind, now, report)
+            )), person, [r.kind for r in fresh], now, report)
         for manager_id, items in sorted(team_items.items()):
             manager = people.get(manager_id)
             if manager is None or not _claim(manager, "digest", "team", now):
@@ -139,5 +139,5 @@ def send_reminders(now: datetime) -> SendReport:
             _deliver(mailer, Mail(manager.email, f"Team training digest: {len(items)} item(s) need attention", (
                 f"Hello {manager.full_name},\n\nPeople in your reporting line with training due, overdue or "
                 f"expiring:\n\n{body}\n\nOpen your team dashboard: {base}/team\n\n-- PostReady\n"
-            )), manager, "digest", now, report)
+            )), manager, ["digest"], now, report)
     return report

@@ -20,14 +20,20 @@ def staff_import(file, dry_run, actor_email):
 
     from app.accounts.models import Role, User
     from app.accounts.services import find_by_email
+    from app.permissions import can_manage_people
     from app.staff.csv_import import MAX_BYTES
     from app.staff.services import import_staff
     from app.timestamps import utcnow
 
     actor = find_by_email(actor_email) if actor_email else db.session.scalar(
         select(User).where(User.role == Role.ADMIN, User.active).order_by(User.id).limit(1))
+    if actor is None and actor_email:
+        raise click.ClickException(f"--as {actor_email}: nobody has that email address; give an administrator's.")
     if actor is None:
         raise click.ClickException("No administrator to record the import as; create one or use --as.")
+    if not can_manage_people(actor):
+        raise click.ClickException(f"--as {actor_email}: {actor.full_name} is not an active administrator; "
+                                   "give an administrator's email address.")
     with open(file, "rb") as fh:
         data = fh.read(MAX_BYTES + 1)
     outcome = import_staff(actor, data, utcnow(), dry_run=dry_run)

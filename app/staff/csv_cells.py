@@ -5,6 +5,7 @@ import unicodedata
 from datetime import date
 
 from app.accounts.emails import EmailProblem, check_email
+from app.accounts.names import NameProblem, check_name
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
@@ -92,6 +93,14 @@ def choice(raw: str, column: str, allowed: tuple[str, ...], hint: str = "") -> s
     if value not in allowed:
         raise CellError(f"{column} {show(value)} is not allowed; use {options}{hint}")
     return value
+
+
+def name(raw: str, column: str) -> str:
+    """A person's name (app.accounts.names: NFC, no invisible format characters)."""
+    try:
+        return check_name(clean(raw), column)
+    except NameProblem as exc:
+        raise CellError(str(exc)) from None
 
 
 def text(raw: str, column: str, limit: int, required: bool) -> str:

@@ -123,7 +123,7 @@ def _read_header(line: int, header: list[str]) -> tuple[dict[str, int], list[str
 
 # --- cells ---------------------------------------------------------------------------
 
-def _read_cells(line: int, cells: Mapping[str, str], cache: dict[str, str | None]) -> tuple[dict, list[RowError]]:
+def _read_cells(line: int, cells: Mapping[str, str], cache: dict[str, tuple[str, str]]) -> tuple[dict, list[RowError]]:
     """The checked values of one row's cells (absent columns read as blank), and its problems."""
     values: dict[str, object] = {}
     errors: list[RowError] = []
@@ -135,7 +135,7 @@ def _read_cells(line: int, cells: Mapping[str, str], cache: dict[str, str | None
             errors.append(RowError(line, column, str(exc)))
 
     check("email", csv_cells.email, "email", cache)
-    check("full_name", csv_cells.text, "full_name", MAX_NAME_LENGTH, True)
+    check("full_name", csv_cells.name, "full_name")
     check("department", csv_cells.text, "department", MAX_DEPARTMENT_LENGTH, False)
     if cells.get("manager_email", "").strip():
         check("manager_email", csv_cells.email, "manager_email", cache)
@@ -183,7 +183,7 @@ def parse_staff_csv(data: bytes) -> ParsedFile:
     rows: list[StaffRow] = []
     seen: dict[str, tuple[int, str]] = {}  # email -> (line, email as written)
     rejected: dict[str, int] = {}
-    cache: dict[str, str | None] = {}
+    cache: dict[str, tuple[str, str]] = {}
 
     for line, record in data_records:
         if len(record) != len(header):

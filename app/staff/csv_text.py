@@ -33,7 +33,27 @@ def _wide_encoding(data: bytes) -> str | None:
     return None
 
 
+# What a file really is, by its first bytes, when it is not text: people rename files.
+_NOT_CSV = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another ZIP archive"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Excel workbook (.xls)"),
+    (b"%PDF", "a PDF document"),
+)
+_MARKUP = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<(?:!doctype html|html|\?xml|table)", re.IGNORECASE)
+
+
+def _what_it_really_is(data: bytes) -> str | None:
+    found = next((what for magic, what in _NOT_CSV if data.startswith(magic)), None)
+    if found is None and _MARKUP.match(data[:512]):
+        found = "a web page (HTML) or XML file"
+    return found
+
+
 def decode(data: bytes) -> tuple[str | None, RowError | None]:
+    really = _what_it_really_is(data)
+    if really:
+        return None, RowError(None, None, f"this is {really}, not a CSV file, whatever its name says; "
+                                          f"open it in Excel and {_SAVE_AS_UTF8}")
     wide = _wide_encoding(data)
     if wide:
         return None, RowError(None, None, f"unsupported encoding (looks like {wide}): {_SAVE_AS_UTF8}")
