@@ -37,6 +37,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         # How many reverse proxies sit in front of the app (their X-Forwarded-For is trusted).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        **({"API_RATE_LIMIT": env["API_RATE_LIMIT"]} if env.get("API_RATE_LIMIT") else {}),
         # Absolute address of this site, used in certificate QR codes and emails.
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # Host names this site answers to (Flask checks each request's Host header against them).

@@ -85,7 +85,9 @@ class Bench:
         from app import create_app
 
         log(f"seeding {self.args.people:,} people into {db.url.split(':')[0]} ...")
-        env = {"SECRET_KEY": secrets.token_urlsafe(32), "DATABASE_URL": db.url, "CERTIFICATE_PDFS": "worker"}
+        # One API token drives the rights load: its limit is lifted (the limiter still runs, as in production).
+        env = {"SECRET_KEY": secrets.token_urlsafe(32), "DATABASE_URL": db.url, "CERTIFICATE_PDFS": "worker",
+               "API_RATE_LIMIT": "1000000 per minute"}
         self.flask_app = create_app({"SQLALCHEMY_DATABASE_URI": db.url, "SECRET_KEY": env["SECRET_KEY"],
                                      "CERTIFICATE_PDFS": "worker"})
         self.seed = seeding.seed(self.flask_app, self.args.people, log=log)
