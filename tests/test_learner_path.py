@@ -84,8 +84,19 @@ def test_fail_then_pass_with_feedback(client, course, people, login, app):
     assert response.status_code == 302
     result = client.get(f"/attempts/{attempt_id}").text
     assert "Not passed yet" in result and "50%" in result
-    assert "Your answer" in result and "Correct answer" in result and "Source:" in result
+    assert "Your answer" in result and "Source:" in result
     assert attempt.questions[0].question.citation in result
+    # A failed attempt teaches without handing over the key: the chosen wrong option's feedback, the
+    # lessons to re-read, never the keyed option of a question answered wrongly (nor its explanation).
+    chosen = answer_all(attempt, right=2)
+    for aq in attempt.questions[2:]:
+        q = aq.question
+        wrong = next(o for o in q.options if o.id in chosen[f"answer-{q.id}"])
+        assert wrong.feedback in result
+        for keyed in (o for o in q.options if o.is_correct):
+            assert keyed.text not in result and keyed.feedback not in result
+    assert result.count("<strong>Why:</strong>") == 2  # explanations only for the two answered rightly
+    assert result.count("Read again:") == 2
     assert db.session.scalar(select(func.count()).select_from(ModuleCompletion)) == 0
 
     # Cooldown: a retake right away is refused, with the time it opens.
