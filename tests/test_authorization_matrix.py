@@ -60,7 +60,7 @@ MATRIX = {
     "courses.module": ("GET", "/learn/test-course/privacy/", SIGNED_IN),
     "courses.my_training": ("GET", "/", SIGNED_IN),
     "quizzes.attempt": ("GET", "/attempts/{attempt}", ELIS_RECORD),
-    "quizzes.item_analysis": ("GET", "/reports/questions", ADMIN_ONLY),
+    "reports.item_analysis": ("GET", "/reports/questions", ADMIN_ONLY),
     "quizzes.start": ("POST", "/learn/test-course/privacy/quiz", SIGNED_IN),
     "reports.audit_pdf": ("GET", "/reports/audit.pdf", MANAGERS_AND_ADMINS),
     "reports.new_hires": ("GET", "/reports/new-hires", MANAGERS_AND_ADMINS),

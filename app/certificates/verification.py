@@ -1,7 +1,7 @@
 """What anyone who scans a certificate's QR code is told: valid, expired, revoked or not genuine,
 and, when a newer certificate replaced it, which one. Never the reason for a revocation: that is
 an internal record about a person."""
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import select
@@ -63,7 +63,7 @@ def _newer(certificate: Certificate, now: datetime) -> Certificate | None:
 def forged_certificate_ids(batch: int = 2000) -> list[int]:
     """Every certificate whose row does not match what was signed (for `postready audit verify`)."""
     key, forged, last = signing_key(), [], 0
-    columns = [getattr(Certificate, name) for name in SignedRecord.__dataclass_fields__]
+    columns = [getattr(Certificate, f.name) for f in fields(SignedRecord)]
     while True:
         rows = db.session.execute(select(Certificate.id, *columns).where(Certificate.id > last)
                                   .order_by(Certificate.id).limit(batch)).all()

@@ -27,7 +27,7 @@ def course_versions() -> list[CourseVersion]:
 
 def item_report(version: CourseVersion, start: datetime, end: datetime) -> list[QuestionReport]:
     """Every question of this course version, with how it performed in attempts submitted from
-    `start` up to `end`."""
+    `start` to `end`, both included."""
     modules = list(db.session.scalars(
         select(Module).where(Module.course_version_id == version.id).order_by(Module.position)
         .options(selectinload(Module.questions).selectinload(Question.options))))
@@ -37,7 +37,7 @@ def item_report(version: CourseVersion, start: datetime, end: datetime) -> list[
         return (query.join(Attempt, AttemptQuestion.attempt_id == Attempt.id).join(Submission)
                 .join(Module, Attempt.module_id == Module.id)
                 .where(Module.course_version_id == version.id, Submission.submitted_at >= start,
-                       Submission.submitted_at < end))
+                       Submission.submitted_at <= end))
 
     drawn = db.session.execute(in_period(
         select(AttemptQuestion.id, AttemptQuestion.attempt_id, AttemptQuestion.question_id))).all()
@@ -51,3 +51,15 @@ def item_report(version: CourseVersion, start: datetime, end: datetime) -> list[
                  for aq_id, attempt_id, question_id in drawn if question_id in keyed]
     stats = {s.question_id: s for s in analyse(responses, options)}
     return [QuestionReport(m, q, stats[q.id]) for m in modules for q in m.questions]
+
+
+def item_csv(reports: list[QuestionReport]):
+    """The item analysis as CSV (header, rows); the keyed option is marked."""
+    header = ["Module", "Question", "Seen", "Share right", "Discrimination", "Option picks", "Flags"]
+    rows = ([r.module.slug, r.question.key, r.stats.seen,
+             "" if r.stats.facility is None else f"{r.stats.facility:.2f}",
+             "" if r.stats.discrimination is None else f"{r.stats.discrimination:.2f}",
+             "; ".join(f"{r.option_rate(o.id):.0%} {'(keyed) ' if o.is_correct else ''}{o.text[:40]}"
+                       for o in r.question.options),
+             ", ".join(r.stats.flags)] for r in reports)
+    return header, rows

@@ -48,14 +48,12 @@ class QuizChanged(QuizError):
 
 def quiz_changed_since(module: Module) -> bool:
     """Was this module's content changed materially by a course version loaded after the module's own?"""
-    newer = db.session.scalars(select(CourseVersion).where(
-        CourseVersion.course_id == module.course_version.course_id, CourseVersion.id > module.course_version_id,
-        CourseVersion.change_kind == "material").order_by(CourseVersion.id))
-    for version in newer:
-        mine = next((m for m in version.modules if m.slug == module.slug), None)
-        if mine is None or mine.content_hash != module.content_hash:
-            return True
-    return False
+    newer = list(db.session.execute(
+        select(CourseVersion.id, Module.content_hash)
+        .outerjoin(Module, (Module.course_version_id == CourseVersion.id) & (Module.slug == module.slug))
+        .where(CourseVersion.course_id == module.course_version.course_id,
+               CourseVersion.id > module.course_version_id, CourseVersion.change_kind == "material")))
+    return any(content_hash != module.content_hash for _version, content_hash in newer)  # None: module dropped
 
 
 def failed_since(user, module: Module, since: datetime, attempt_id: int) -> bool:

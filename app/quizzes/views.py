@@ -1,26 +1,20 @@
-from datetime import date, datetime, time, timedelta, timezone
-
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.forms import ConfirmForm
-from app.audit.services import record
-from app.auth import ensure_or_404, permission_required
+from app.auth import ensure_or_404
 from app.certificates.renderer import render_and_store_pdfs
 from app.courses.models import Question
 from app.courses.services import current_module
 from app.errors import csrf_failed
 from app.extensions import db
-from app.permissions import can_take_attempt, can_view_attempt, can_view_organization
-from app.quizzes.analysis import course_versions, item_report
+from app.permissions import can_take_attempt, can_view_attempt
 from app.quizzes.models import Attempt, AttemptQuestion
 from app.quizzes.rules import InvalidAnswers
 from app.quizzes.services import QuizChanged, QuizError, graded_answers, start_attempt, submit_attempt
-from app.reports.csv_export import csv_text
-from app.sqlite import writes_db
 from app.timestamps import utcnow
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
@@ -132,45 +126,3 @@ def _submit(attempt: Attempt):
         render_and_store_pdfs(issued)  # the certificate is committed; now its PDF
     return redirect(url_for("quizzes.attempt", attempt_id=attempt_id, _anchor="result"))
 
-
-@bp.get("/reports/questions")
-@permission_required(can_view_organization)
-@writes_db  # the CSV is an audited export
-def item_analysis():
-    """How each question performed, for course owners: an HTML table, or its CSV (?format=csv)."""
-    versions = course_versions()
-    if not versions:
-        abort(404)
-    chosen = request.args.get("version", type=int) or versions[0].id
-    version = next((v for v in versions if v.id == chosen), None) or abort(404)
-    today = utcnow().date()
-    try:
-        start = date.fromisoformat(request.args.get("from") or (today - timedelta(days=365)).isoformat())
-        end = date.fromisoformat(request.args.get("to") or today.isoformat())
-    except ValueError:
-        return render_template("error.html", status=400, message="Give the period as dates, e.g. 2026-01-31."), 400
-    if start > end:
-        return render_template("error.html", status=400, message="The period's start is after its end."), 400
-    moment = lambda day: datetime.combine(day, time.min, tzinfo=timezone.utc)  # noqa: E731
-    reports = item_report(version, moment(start), moment(end + timedelta(days=1)))
-    if request.args.get("format") == "csv":
-        record("export.downloaded", actor=current_user, subject_type="report", subject_id="questions.csv",
-               details={"version": version.id, "from": start.isoformat(), "to": end.isoformat()})
-        db.session.commit()
-        response = Response(csv_text(*item_csv(reports)), mimetype="text/csv")
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="postready-questions-{version.version_label}-{start}-{end}.csv"')
-        return response
-    return render_template("quizzes/items.html", reports=reports, versions=versions, version=version,
-                           start=start, end=end)
-
-
-def item_csv(reports):
-    header = ["Module", "Question", "Seen", "Share right", "Discrimination", "Option picks", "Flags"]
-    rows = ([r.module.slug, r.question.key, r.stats.seen,
-             "" if r.stats.facility is None else f"{r.stats.facility:.2f}",
-             "" if r.stats.discrimination is None else f"{r.stats.discrimination:.2f}",
-             "; ".join(f"{r.option_rate(o.id):.0%} {'(keyed) ' if o.is_correct else ''}{o.text[:40]}"
-                       for o in r.question.options),
-             ", ".join(r.stats.flags)] for r in reports)
-    return header, rows

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
@@ -13,6 +13,7 @@ from app.auth import ensure_or_404, permission_required
 from app.certificates.services import certificates_of
 from app.extensions import db
 from app.permissions import can_view_organization, can_view_person, can_view_team, viewable_people
+from app.quizzes.analysis import course_versions, item_csv, item_report
 from app.quizzes.models import Attempt
 from app.reports import audit, services
 from app.reports.cells import status_cell
@@ -132,11 +133,11 @@ def _audit_scope(name: str, as_of):
     return services.organization_query(as_of) if name == "organization" else _my_team(as_of)
 
 
-def _period():
-    """from/to dates for period reports; both required, from <= to."""
+def _period(default: tuple[date, date] | None = None):
+    """from/to dates for period reports, from <= to; both required unless there is a default."""
     try:
-        start = date.fromisoformat(request.args.get("from", ""))
-        end = date.fromisoformat(request.args.get("to", ""))
+        start = date.fromisoformat(request.args.get("from") or (default[0].isoformat() if default else ""))
+        end = date.fromisoformat(request.args.get("to") or (default[1].isoformat() if default else ""))
     except ValueError:
         raise services.ReportError("Give the period as from=YYYY-MM-DD and to=YYYY-MM-DD.") from None
     if start > end:
@@ -180,3 +181,24 @@ def new_hires():
     return render_template("reports/new_hires.html", report=report)
 
 
+
+
+@bp.get("/reports/questions")
+@permission_required(can_view_organization)
+@writes_db  # the CSV is an audited export
+def item_analysis():
+    """How each question performed, for course owners (app.quizzes.analysis): a table, or its CSV."""
+    versions = course_versions()
+    chosen = request.args.get("version", type=int) or (versions[0].id if versions else None)
+    version = next((v for v in versions if v.id == chosen), None) or abort(404)
+    now = utcnow()
+    start, end = _period(default=(now.date() - timedelta(days=365), now.date()))
+    reports = item_report(version, datetime.combine(start, time.min, tzinfo=timezone.utc), audit.period_end(end, now))
+    if request.args.get("format") == "csv":
+        _exported("questions.csv", None)
+        response = Response(csv_text(*item_csv(reports)), mimetype="text/csv")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="postready-questions-{version.version_label}-{start}-{end}.csv"')
+        return response
+    return render_template("reports/items.html", reports=reports, versions=versions, version=version,
+                           start=start, end=end)

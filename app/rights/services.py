@@ -1,6 +1,7 @@
 """Rights services: derive rights live, suspend and lift. The caller commits."""
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 
 from flask import current_app
@@ -38,7 +39,7 @@ _suspensions, _lifts, _suspender = RightsSuspension.__table__, RightsSuspensionL
 _certifications = Certification.__table__
 _CURRENT_TITLES = select(_certifications.c.slug, _certifications.c.title).where(
     _certifications.c.course_version_id.in_(newest_version_per_course()))
-_CERTIFICATES = (select(*(_certificates.c[name] for name in SignedRecord.__dataclass_fields__),
+_CERTIFICATES = (select(*(_certificates.c[f.name] for f in fields(SignedRecord)),
                         _revocations.c.revoked_at)
                  .select_from(_certificates.outerjoin(_revocations)))
 _CERTIFICATES_OF = _CERTIFICATES.where(_certificates.c.user_id.in_(bindparam("ids", expanding=True)))
