@@ -36,8 +36,17 @@ def read_or_exit(directory: str | None, why: str):
 @click.option("--dir", "directory", type=click.Path(), help="Courses folder (default: COURSES_DIR).")
 @with_appcontext
 def courses_check(directory):
-    """Validate every course file; exit 1 on any problem."""
+    """Validate every course file and its item writing; exit 1 on any problem."""
+    from app.courses.item_rules import check_course
+
     courses = read_or_exit(directory, "")
+    problems = [p for course in courses for p in check_course(course)]
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{len(problems)} item-writing problem(s) found: a guesser could use these cues, "
+                   f"or the pool is too small to retake fairly.", err=True)
+        sys.exit(1)
     for course in courses:
         questions = sum(len(m.questions) for m in course.modules)
         lessons = sum(len(m.lessons) for m in course.modules)

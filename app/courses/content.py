@@ -51,7 +51,7 @@ def _read_question(item, reader: FileReader, seen_keys: set[str]) -> QuestionSpe
     data = reader.mapping(item, "each question")
     if data is None:
         return None
-    reader.unknown_keys(data, {"id", "stem", "options", "explanation", "citation"})
+    reader.unknown_keys(data, {"id", "stem", "options", "explanation", "citation", "lesson", "rule", "permissive"})
     key = data.get("id")
     if not isinstance(key, str) or not SLUG.match(key):
         reader.problem(data.line_of("id"), f"question 'id' must be a slug like 'hallway-selfie', not {key!r}")
@@ -62,6 +62,15 @@ def _read_question(item, reader: FileReader, seen_keys: set[str]) -> QuestionSpe
     stem = reader.text(data, "stem")
     explanation = reader.text(data, "explanation")
     citation = reader.text(data, "citation", max_len=500)
+    lesson = reader.text(data, "lesson", required=False, max_len=60)
+    rule = reader.text(data, "rule", required=False, max_len=60)
+    for name, value in (("lesson", lesson), ("rule", rule)):
+        if value and not SLUG.match(value):
+            reader.problem(data.line_of(name), f"{name!r} must be a slug, not {value!r}")
+    permissive = data.get("permissive", False)
+    if not isinstance(permissive, bool):
+        reader.problem(data.line_of("permissive"), "'permissive' must be true or false")
+        permissive = False
     raw_options = data.get("options")
     options: list[OptionSpec] = []
     if not isinstance(raw_options, list) or not 3 <= len(raw_options) <= 5:
@@ -79,7 +88,8 @@ def _read_question(item, reader: FileReader, seen_keys: set[str]) -> QuestionSpe
         if not isinstance(correct, bool):
             reader.problem(option.line_of("correct"), "'correct' must be true or false")
             correct = False
-        options.append(OptionSpec(text=text, feedback=reader.text(option, "feedback"), correct=correct))
+        options.append(OptionSpec(text=text, feedback=reader.text(option, "feedback"), correct=correct,
+                                  line=option.line))
     if options and not any(o.correct for o in options):
         reader.problem(data.line_of("options"), f"question {key!r} has no option marked 'correct: true'")
     if options and all(o.correct for o in options):
@@ -87,7 +97,8 @@ def _read_question(item, reader: FileReader, seen_keys: set[str]) -> QuestionSpe
     texts = [o.text.casefold() for o in options]
     if len(set(texts)) != len(texts):
         reader.problem(data.line_of("options"), f"question {key!r} has two options with the same text")
-    return QuestionSpec(key, stem, tuple(options), explanation, citation)
+    return QuestionSpec(key, stem, tuple(options), explanation, citation, lesson=lesson, rule=rule,
+                        permissive=permissive, line=data.line, explanation_line=data.line_of("explanation"))
 
 
 def _read_module(folder: Path, root: Path, problems: list[Problem]) -> ModuleSpec | None:
@@ -138,6 +149,11 @@ def _read_module(folder: Path, root: Path, problems: list[Problem]) -> ModuleSpe
         questions = [q for item in items if (q := _read_question(item, q_reader, seen))]
         if len(questions) < draw:
             q_reader.problem(None, f"the pool has {len(questions)} questions but quiz.draw asks for {draw}")
+        lesson_slugs = set(slugs)
+        for question in questions:
+            if question.lesson and question.lesson not in lesson_slugs:
+                q_reader.problem(question.line, f"question {question.key!r} names lesson {question.lesson!r}, "
+                                 f"which is not in this module (lessons: {', '.join(sorted(lesson_slugs))})")
     return ModuleSpec(
         slug=folder.name,
         kind=kind if isinstance(kind, str) else "",
@@ -149,6 +165,7 @@ def _read_module(folder: Path, root: Path, problems: list[Problem]) -> ModuleSpe
         lessons=tuple(lessons),
         questions=tuple(questions),
         content_hash=_hash_files(folder),
+        questions_path=q_reader.path,
     )
 
 

@@ -1,5 +1,5 @@
 """What a course file says, once read and validated: plain frozen dataclasses (no database)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -7,6 +7,7 @@ class OptionSpec:
     text: str
     feedback: str
     correct: bool
+    line: int | None = field(default=None, compare=False)  # where it is written, for item-writing messages
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,11 @@ class QuestionSpec:
     options: tuple[OptionSpec, ...]
     explanation: str
     citation: str
+    lesson: str = ""           # slug of the lesson that teaches it (re-read after a miss)
+    rule: str = ""             # questions sharing a rule are variants of one another: one per attempt
+    permissive: bool = False   # the key says the post is fine (or fine with one change)
+    line: int | None = field(default=None, compare=False)
+    explanation_line: int | None = field(default=None, compare=False)
 
     @property
     def multiple(self) -> bool:
@@ -41,6 +47,7 @@ class ModuleSpec:
     lessons: tuple[LessonSpec, ...]
     questions: tuple[QuestionSpec, ...]
     content_hash: str
+    questions_path: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
