@@ -2,6 +2,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.courses.models import LessonView, ModuleCompletion
@@ -104,11 +105,23 @@ def test_fail_then_pass_with_feedback(client, course, people, login, app):
                         follow_redirects=True)
     assert "Take a short break" in retry.text
 
-    # Eleven minutes later (the services take "now"), the retake opens.
+    # Eleven minutes later (the services take "now"), the retake opens once the lessons of the
+    # missed questions have been opened again.
     from app.courses.services import current_module
-    from app.quizzes.services import start_attempt
+    from app.quizzes.services import QuizLocked, start_attempt
 
-    second = start_attempt(people.employee, current_module("test-course", "privacy"), utcnow() + timedelta(minutes=11))
+    later = utcnow() + timedelta(minutes=11)
+    missed = {aq.question.lesson for aq in attempt.questions[2:]}
+    module_page = client.get(MODULE).text
+    assert "Before you try again" in module_page and all(lesson.title in module_page for lesson in missed)
+    with pytest.raises(QuizLocked, match="read again"):
+        start_attempt(people.employee, current_module("test-course", "privacy"), later)
+    db.session.rollback()
+    for lesson in missed:
+        assert lesson.title in result  # each wrong answer names its lesson
+        client.get(f"/learn/test-course/privacy/{lesson.slug}")
+    assert "Before you try again" not in client.get(MODULE).text
+    second = start_attempt(people.employee, current_module("test-course", "privacy"), later)
     db.session.commit()
     second_id = second.id
     assert second_id != attempt_id

@@ -43,6 +43,27 @@ def test_small_pool_reuses_the_least_seen():
     assert set(draw_questions([1, 2, 3, 4], 3, seen, Random(0))) == {2, 3, 4}
 
 
+def test_variants_of_one_rule_are_never_drawn_together():
+    rule_of = {q: f"rule-{q % 10}" for q in range(30)}  # ten rules, three surfaces each
+    for seed in range(50):
+        drawn = draw_questions(list(range(30)), 10, {}, Random(seed), rule_of)
+        assert sorted(rule_of[q] for q in drawn) == sorted(set(rule_of.values()))
+
+
+def test_three_attempts_meet_three_surfaces_of_each_rule():
+    rule_of = {q: f"rule-{q % 10}" for q in range(30)}
+    seen: dict[int, int] = {}
+    for seed in range(3):
+        for q in draw_questions(list(range(30)), 10, seen, Random(seed), rule_of):
+            seen[q] = seen.get(q, 0) + 1
+    assert seen == {q: 1 for q in range(30)}
+
+
+def test_a_draw_larger_than_the_rules_is_refused():
+    with pytest.raises(ValueError, match="rules"):
+        draw_questions([1, 2, 3], 2, {}, Random(0), {1: "a", 2: "a", 3: "a"})
+
+
 def test_cannot_draw_more_than_the_pool():
     with pytest.raises(ValueError):
         draw_questions([1, 2], 3, {}, Random(0))

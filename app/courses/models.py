@@ -107,8 +107,13 @@ class Question(db.Model):
     explanation: Mapped[str] = mapped_column(Text)
     citation: Mapped[str] = mapped_column(Text)
     multiple: Mapped[bool] = mapped_column(default=False)
+    # the lesson to re-read after a miss; questions of one variant rule are never drawn together
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id"))
+    variant_rule: Mapped[str | None] = mapped_column(String(60))
+    permissive: Mapped[bool] = mapped_column(default=False)
 
     module: Mapped[Module] = relationship(back_populates="questions")
+    lesson: Mapped[Lesson | None] = relationship()
     options: Mapped[list["QuestionOption"]] = relationship(
         back_populates="question", order_by="QuestionOption.position"
     )

@@ -69,15 +69,16 @@ def _sync_course(spec: CourseSpec, now: datetime) -> SyncResult:
             takeaways=list(m.takeaways), content_hash=m.content_hash,
         )
         db.session.add(module)
-        for lp, lesson in enumerate(m.lessons, start=1):
-            db.session.add(Lesson(
-                module=module, slug=lesson.slug, position=lp, title=lesson.title,
-                body_markdown=lesson.markdown, body_html=render_markdown(lesson.markdown),
-            ))
+        lessons = {lesson.slug: Lesson(
+            module=module, slug=lesson.slug, position=lp, title=lesson.title,
+            body_markdown=lesson.markdown, body_html=render_markdown(lesson.markdown),
+        ) for lp, lesson in enumerate(m.lessons, start=1)}
+        db.session.add_all(lessons.values())
         for qp, q in enumerate(m.questions, start=1):
             question = Question(
                 module=module, key=q.key, position=qp, stem=q.stem, explanation=q.explanation,
-                citation=q.citation, multiple=q.multiple,
+                citation=q.citation, multiple=q.multiple, lesson=lessons.get(q.lesson),
+                variant_rule=q.rule or None, permissive=q.permissive,
             )
             db.session.add(question)
             for op, o in enumerate(q.options, start=1):

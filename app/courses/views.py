@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from app.courses.overview import course_overview
 from app.courses.services import current_module, current_versions, record_lesson_view
 from app.extensions import db
+from app.quizzes.rereading import lessons_to_reread, note_reread
 from app.quizzes.services import open_attempt, retake_decision
 from app.sqlite import writes_db
 from app.timestamps import utcnow
@@ -32,6 +33,7 @@ def module(course_slug: str, module_slug: str):
         "courses/module.html", module=module, progress=row.progress,
         open_attempt=open_attempt(current_user, module),
         retake=retake_decision(current_user, module, utcnow()),
+        reread=lessons_to_reread(current_user, module),
     )
 
 
@@ -45,6 +47,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     if index is None:
         abort(404)
     record_lesson_view(current_user, lessons[index])
+    note_reread(current_user, lessons[index], utcnow())
     db.session.commit()
     return render_template(
         "courses/lesson.html", module=module, lesson=lessons[index], index=index, lessons=lessons,

@@ -78,3 +78,13 @@ class Answer(db.Model):
     option_id: Mapped[int] = mapped_column(ForeignKey("question_options.id"))
 
     option: Mapped[QuestionOption] = relationship()
+
+
+class Reread(db.Model):
+    """A lesson reopened after a failed attempt that missed one of its questions (the retake needs it)."""
+
+    __tablename__ = "rereads"
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), primary_key=True)
+    viewed_at = mapped_column(UTCDateTime, nullable=False)

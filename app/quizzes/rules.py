@@ -9,15 +9,23 @@ from random import Random
 
 # --- drawing -------------------------------------------------------------------
 
-def draw_questions(pool: Sequence[int], count: int, times_seen: Mapping[int, int], rng: Random) -> list[int]:
-    """Pick `count` question ids, least-seen first, so a retake gets new questions where the pool allows.
+def draw_questions(pool: Sequence[int], count: int, times_seen: Mapping[int, int], rng: Random,
+                   rule_of: Mapping[int, str] | None = None) -> list[int]:
+    """Pick `count` question ids so that retakes meet as few seen questions as the pool allows.
 
-    Ties are broken at random, and the drawn questions are shown in random order.
+    Questions that share a rule (`rule_of`) are variants of one another: at most one is drawn,
+    the rules seen least so far first, and within a rule its least-seen variant. Ties are broken
+    at random, and the drawn questions are shown in random order.
     """
-    if count > len(pool):
-        raise ValueError(f"cannot draw {count} questions from a pool of {len(pool)}")
-    ranked = sorted(pool, key=lambda qid: (times_seen.get(qid, 0), rng.random()))
-    chosen = ranked[:count]
+    rule_of = rule_of or {}
+    groups: dict[str, list[int]] = {}
+    for qid in pool:
+        groups.setdefault(rule_of.get(qid) or f"#{qid}", []).append(qid)
+    if count > len(groups):
+        raise ValueError(f"cannot draw {count} questions from a pool of {len(groups)} rules")
+    seen_rule = {rule: sum(times_seen.get(q, 0) for q in members) for rule, members in groups.items()}
+    ranked = sorted(groups, key=lambda rule: (seen_rule[rule], rng.random()))
+    chosen = [min(groups[rule], key=lambda q: (times_seen.get(q, 0), rng.random())) for rule in ranked[:count]]
     rng.shuffle(chosen)
     return chosen
 

@@ -14,6 +14,7 @@ from app.courses.services import viewed_lesson_ids
 from app.extensions import db
 from app.quizzes import rules
 from app.quizzes.models import Answer, Attempt, AttemptQuestion, Submission
+from app.quizzes.rereading import lessons_to_reread
 from app.unique_rows import add_once
 
 
@@ -110,6 +111,10 @@ def start_attempt(user, module: Module, now: datetime, rng: random.Random | None
     decision = retake_decision(user, module, now)
     if not decision.allowed:
         raise AttemptNotAllowed(decision)
+    reread = lessons_to_reread(user, module)
+    if reread:
+        raise QuizLocked("Before you try again, read again what your last attempt missed: "
+                         + "; ".join(lesson.title for lesson in reread) + ".")
     rng = rng or _system_random
     times_seen = dict(db.session.execute(
         select(AttemptQuestion.question_id, func.count())
@@ -119,7 +124,8 @@ def start_attempt(user, module: Module, now: datetime, rng: random.Random | None
     questions = {q.id: q for q in db.session.scalars(
         select(Question).where(Question.module_id == module.id).options(selectinload(Question.options))
     )}
-    drawn = rules.draw_questions(sorted(questions), module.draw_count, times_seen, rng)
+    rule_of = {q.id: q.variant_rule for q in questions.values() if q.variant_rule}
+    drawn = rules.draw_questions(sorted(questions), module.draw_count, times_seen, rng, rule_of)
     attempt = Attempt(user_id=user.id, module_id=module.id, started_at=now)
     db.session.add(attempt)
     for position, question_id in enumerate(drawn, start=1):
