@@ -109,12 +109,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.certificates.views import bp as certificates_bp
     from app.courses.views import bp as courses_bp
+    from app.policy.views import bp as policy_bp
     from app.quizzes.views import bp as quizzes_bp
     from app.reports.views import bp as reports_bp
     from app.rights.views import bp as rights_bp
     from app.staff.views import bp as staff_bp
 
-    for blueprint in (accounts_bp, courses_bp, quizzes_bp, certificates_bp, rights_bp, reports_bp, staff_bp,
+    for blueprint in (accounts_bp, courses_bp, policy_bp, quizzes_bp, certificates_bp, rights_bp, reports_bp, staff_bp,
                       api_tokens_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing for CSRF to forge

@@ -43,10 +43,14 @@ def _pass_modules(user: User, slugs: list[str], when: datetime) -> None:
     """Read the lessons and pass the quizzes, as of `when`, through the real services."""
     from app.certificates.services import render_missing_pdfs, store_pdfs
     from app.courses.services import current_module, current_versions, record_lesson_view
+    from app.policy.services import attest, attestation_of, policy_in_force
     from app.quizzes.services import start_attempt, submit_attempt
 
     course = current_versions()[0].course.slug
     rng = random.Random(user.id)
+    policy = policy_in_force(when)
+    if policy is not None and attestation_of(user, policy) is None:
+        attest(user, policy, True, user.full_name, when)  # read and signed before the first quiz
     for i, slug in enumerate(slugs):
         at = when + timedelta(minutes=20 * i)
         module = current_module(course, slug)

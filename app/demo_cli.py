@@ -35,6 +35,14 @@ def demo(host, port, no_serve):
     migrations(current_app)
     upgrade()
     sync_courses(read_or_exit(None, "The demo needs valid course files."))
+    from datetime import timedelta
+
+    from app.policy.document import read_policy_document
+    from app.policy.services import sync_policy
+    from app.timestamps import utcnow
+
+    # In force since before the demo's oldest history, so its certified people signed it on the way.
+    sync_policy(read_policy_document(current_app.config["COURSES_DIR"])[0], utcnow() - timedelta(days=500))
     people = create_demo_organisation()
     db.session.commit()
     click.echo(f"\nDemo organisation ready. Every demo login uses the password: {DEMO_PASSWORD}\n")

@@ -20,6 +20,7 @@ from app.certificates.signing import canonical_json
 from app.courses.models import CourseVersion, Module, ModuleCompletion
 from app.courses.services import current_version_ids
 from app.extensions import db
+from app.policy.services import attestation_of, policy_in_force
 from app.unique_rows import add_once
 
 CODE_BYTES = 20  # 160 random bits
@@ -78,6 +79,7 @@ def issue_earned_certificates(user: User, now: datetime, passed_module: str | No
     )
     issued: list[Certificate] = []
     held: list[rules.HeldCertificate] | None = None
+    attestation = None
     for version in versions:
         completions = _latest_completions(user, version.course_id)
         if passed_module is not None and not any(
@@ -86,6 +88,10 @@ def issue_earned_certificates(user: User, now: datetime, passed_module: str | No
         ):
             continue
         if held is None:
+            policy = policy_in_force(now)
+            attestation = attestation_of(user, policy) if policy is not None else None
+            if policy is not None and attestation is None:
+                return []  # certification waits until the policy in force is signed (app.policy)
             held = held_certificates(user.id)
         for certification in version.certifications:
             decision = rules.eligibility(_rule(certification), {k: v.completed_at for k, v in completions.items()},
@@ -93,7 +99,8 @@ def issue_earned_certificates(user: User, now: datetime, passed_module: str | No
             if not decision.earned:
                 continue
             modules = [completions[m] for m in certification.module_slugs]
-            certificate = _insert_certificate(user, _certificate_row(user, version, certification, modules, now))
+            row = _certificate_row(user, version, certification, modules, now, attestation)
+            certificate = _insert_certificate(user, row)
             if certificate is not None:
                 issued.append(certificate)
             # Held from now on: a platform certificate that needs this one is decided next.
@@ -102,7 +109,7 @@ def issue_earned_certificates(user: User, now: datetime, passed_module: str | No
 
 
 def _certificate_row(user: User, version: CourseVersion, certification, modules: list[CompletedModule],
-                     now: datetime) -> dict:
+                     now: datetime, attestation=None) -> dict:
     """The certificate's row, its payload signed: everything but the insert."""
     last_cycle = db.session.scalar(select(func.max(Certificate.cycle)).where(
         Certificate.user_id == user.id, Certificate.certification_slug == certification.slug))
@@ -115,7 +122,10 @@ def _certificate_row(user: User, version: CourseVersion, certification, modules:
          "course_version": m.version_label}
         for m in modules
     ]
+    signed_policy = attestation.policy_version if attestation is not None else None
     payload = canonical_json({
+        **({"policy": {"version": signed_policy.version_label, "sha256": signed_policy.sha256,
+                       "attested_at": attestation.attested_at.isoformat()}} if signed_policy else {}),
         "v": PAYLOAD_VERSION,
         "code": code,
         "organization": current_app.config["ORG_NAME"],
@@ -136,6 +146,7 @@ def _certificate_row(user: User, version: CourseVersion, certification, modules:
         certification_slug=certification.slug, course_version_id=version.id, cycle=cycle,
         holder_name=user.full_name, modules=module_list, issued_at=now, expires_at=expires_at,
         payload=payload, signature=key.sign(payload), key_id=key.key_id,
+        policy_version_id=signed_policy.id if signed_policy else None,
     )
 
 

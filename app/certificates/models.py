@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.courses.models import Certification, CourseVersion
 from app.extensions import db
+from app.policy.models import PolicyVersion
 from app.timestamps import UTCDateTime
 
 
@@ -34,6 +35,9 @@ class Certificate(db.Model):
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly as signed
     signature: Mapped[str] = mapped_column(String(120))
     key_id: Mapped[str] = mapped_column(String(16))
+    # the social media policy version the holder had signed when it was issued (None: no policy then)
+    policy_version_id: Mapped[int | None] = mapped_column(ForeignKey("policy_versions.id"))
+    policy_version: Mapped[PolicyVersion | None] = relationship()
 
     user: Mapped[User] = relationship()
     certification: Mapped[Certification] = relationship()

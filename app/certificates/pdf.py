@@ -80,6 +80,7 @@ class CertificateDocument:
     expires_at: datetime  # aware UTC (a naive value is taken as UTC)
     code: str  # unguessable code, ~27 url-safe chars
     verify_url: str  # absolute URL of the public verification page
+    policy_version: str = ""  # the social media policy version the holder had signed ("" when none applied)
 
 
 class AssetRefused(ValueError):

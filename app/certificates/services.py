@@ -116,6 +116,7 @@ def certificate_document(certificate: Certificate):
         expires_at=certificate.expires_at,
         code=certificate.code,
         verify_url=verify_url(certificate.code),
+        policy_version=certificate.policy_version.version_label if certificate.policy_version else "",
     )
 
 

@@ -4,8 +4,10 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
 
 from app.extensions import db
+from app.policy.models import PolicyVersion
 
 courses_cli = click.Group("courses", help="Check and load course content from files.")
 
@@ -13,12 +15,14 @@ courses_cli = click.Group("courses", help="Check and load course content from fi
 def read_courses_and_policy(directory: str | None):
     """Courses and the rights policy, with every problem in either."""
     from app.courses.content import read_courses
+    from app.policy.document import read_policy_document
     from app.rights.policy import read_policy
 
     root = directory or current_app.config["COURSES_DIR"]
     courses, problems = read_courses(root)
     _, policy_problems = read_policy(root, {c.slug for course in courses for c in course.certifications})
-    return courses, problems + policy_problems
+    _, document_problems = read_policy_document(root)
+    return courses, problems + policy_problems + document_problems
 
 
 def read_or_exit(directory: str | None, why: str):
@@ -64,9 +68,18 @@ def courses_sync(directory):
     courses = read_or_exit(directory, "Nothing was loaded: fix the problems above first.")
     from app.assignments.services import assign_material_change
     from app.courses.models import CourseVersion
+    from app.policy.document import read_policy_document
+    from app.policy.services import sync_policy
     from app.timestamps import utcnow
 
     results = sync_courses(courses)
+    document, _ = read_policy_document(directory or current_app.config["COURSES_DIR"])
+    before = db.session.scalar(select(func.count()).select_from(PolicyVersion))
+    policy = sync_policy(document, utcnow())
+    if policy is not None:
+        new = db.session.scalar(select(func.count()).select_from(PolicyVersion)) > before
+        click.echo(f"policy {policy.version_label}: " + (f"new version stored; sign within {policy.grace_days} days"
+                                                           if new else "unchanged"))
     for r in results:
         state = "new version stored" if r.created else "unchanged"
         if r.created:

@@ -49,6 +49,16 @@ class FileReader:
             self.problem(mark.line + 1 if mark else None, f"invalid YAML: {reason}")
             return None
 
+    def yaml_text(self, text: str):
+        """YAML held inside another file (a Markdown header), padded so its lines are the file's."""
+        try:
+            return load_yaml(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            reason = getattr(exc, "problem", None) or str(exc)
+            self.problem(mark.line + 1 if mark else None, f"invalid YAML: {reason}")
+            return None
+
     def mapping(self, value, what: str, line: int | None = None) -> LineMap | None:
         if not isinstance(value, LineMap):
             self.problem(line, f"{what} must be a mapping of keys to values")

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from app.courses.overview import course_overview
 from app.courses.services import current_module, current_versions, record_lesson_view
 from app.extensions import db
+from app.policy.services import standing_of
 from app.quizzes.rereading import lessons_to_reread, note_reread
 from app.quizzes.services import open_attempt, retake_decision
 from app.sqlite import writes_db
@@ -16,7 +17,9 @@ bp = Blueprint("courses", __name__, template_folder="templates")
 @login_required
 def my_training():
     overviews = [course_overview(current_user, version) for version in current_versions()]
-    return render_template("courses/my_training.html", overviews=overviews)
+    now = utcnow()
+    return render_template("courses/my_training.html", overviews=overviews, now=now,
+                           policy=standing_of(current_user, now))
 
 
 def _module_or_404(course_slug: str, module_slug: str):

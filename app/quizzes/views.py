@@ -12,6 +12,7 @@ from app.courses.services import current_module
 from app.errors import csrf_failed
 from app.extensions import db
 from app.permissions import can_take_attempt, can_view_attempt
+from app.policy.services import standing_of
 from app.quizzes.models import Attempt, AttemptQuestion
 from app.quizzes.rules import InvalidAnswers
 from app.quizzes.services import QuizChanged, QuizError, graded_answers, start_attempt, submit_attempt
@@ -98,7 +99,8 @@ def expired_form(exc):
 
 
 def _result(attempt: Attempt) -> str:
-    return render_template("quizzes/result.html", attempt=attempt, grades=graded_answers(attempt))
+    return render_template("quizzes/result.html", attempt=attempt, grades=graded_answers(attempt),
+                           policy=standing_of(attempt.user, utcnow()))
 
 
 def _submit(attempt: Attempt):

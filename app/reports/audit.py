@@ -13,6 +13,7 @@ from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import certificate_status
 from app.courses.models import Module, ModuleCompletion
 from app.extensions import db
+from app.policy.services import policy_in_force, standings
 from app.pdf_render import render_pdf
 from app.reports import services
 from app.reports.data import versions_in_use
@@ -30,6 +31,7 @@ class RosterLine:
     completions: dict           # module slug -> date
     certificates: list          # (title, issued, expires, status, code)
     cells: tuple
+    policy: str = ""            # the social media policy in force: signed or not, by `at`
 
 
 def _roster(scope: Select, at: datetime, as_of: bool) -> tuple[services.Dashboard, list[RosterLine]]:
@@ -61,10 +63,11 @@ def _roster(scope: Select, at: datetime, as_of: bool) -> tuple[services.Dashboar
         .order_by(Assignment.assigned_at.desc())
     ):
         first_assignment.setdefault(uid, (assigned.date(), due.date()))  # the latest core assignment
+    signed = standings([r.id for r in board.rows], at)
     lines = [
         RosterLine(r.full_name, r.email, r.department, r.hire_date, r.active,
                    *(first_assignment.get(r.id) or (None, None)), completions.get(r.id, {}),
-                   certificates.get(r.id, []), r.cells)
+                   certificates.get(r.id, []), r.cells, policy_label(signed[r.id], at))
         for r in board.rows
     ]
     return board, lines
@@ -85,15 +88,32 @@ def audit_report_data(scope: Select, now: datetime, as_of: datetime | None, scop
              "loaded_at": v.loaded_at.isoformat()} for v in versions
         ],
         "modules": [{"slug": m.slug, "title": m.title} for m in modules],
+        "policy_in_force": _policy_in_force(at),
         "requirements": [r.title for r in board.requirements],
         "roster": [
             {"name": line.name, "email": line.email, "department": line.department,
              "hire_date": line.hire_date, "active": line.active, "assigned": line.assigned, "due": line.due,
              "completions": {m.slug: line.completions.get(m.slug) for m in modules},
-             "certificates": line.certificates, "status": [c.label for c in line.cells]}
+             "certificates": line.certificates, "status": [c.label for c in line.cells], "policy": line.policy}
             for line in lines
         ],
     }
+
+
+def policy_label(standing, at: datetime) -> str:
+    if not standing.required:
+        return ""
+    if standing.attested:
+        return f"signed {standing.version_label}"
+    due = standing.due_by.date().isoformat()
+    return f"not signed, due {due}" if standing.allows_rights(at) else f"not signed, overdue since {due}"
+
+
+def _policy_in_force(at: datetime) -> dict | None:
+    version = policy_in_force(at)
+    return None if version is None else {"title": version.title, "version": version.version_label,
+                                         "sha256": version.sha256, "loaded_at": version.loaded_at.isoformat(),
+                                         "grace_days": version.grace_days}
 
 
 def audit_report_pdf(scope: Select, now: datetime, as_of: datetime | None, scope_label: str) -> bytes:

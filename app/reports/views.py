@@ -13,6 +13,7 @@ from app.auth import ensure_or_404, permission_required
 from app.certificates.services import certificates_of
 from app.extensions import db
 from app.permissions import can_view_organization, can_view_person, can_view_team, viewable_people
+from app.policy.services import standings
 from app.quizzes.analysis import course_versions, item_csv, item_report
 from app.quizzes.models import Attempt
 from app.reports import audit, services
@@ -66,8 +67,10 @@ def _render(board, title: str, endpoint: str, departments=None):
     chart = status_chart([r.short_title for r in board.requirements], board.summaries,
                          f"{title}: status of {board.total_people} people by requirement")
     linkable = viewable_people(current_user, {r.id for r in board.page_rows})
+    signed = standings([r.id for r in board.page_rows], board.at)  # the page's people: one query
     return render_template("reports/dashboard.html", board=board, title=title, chart=chart, endpoint=endpoint,
-                           statuses=list(Status), department_lines=departments, linkable=linkable)
+                           statuses=list(Status), department_lines=departments, linkable=linkable,
+                           signed=signed, policy_required=any(s.required for s in signed.values()))
 
 
 @bp.get("/team")

@@ -1,4 +1,4 @@
-"""Posting rights as a pure function of certificates, suspensions and the clock.
+"""Posting rights as a pure function of certificates, suspensions, the signed policy and the clock.
 
 Nothing about a right is stored: asking again after a certificate expires, is
 revoked, or a suspension starts gives the new answer at once.
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.certificates.rules import HeldCertificate
+from app.policy.rules import PolicyStanding
 from app.rights.policy import RightRule
 
 
@@ -40,6 +41,7 @@ def decide_right(
     person_active: bool,
     now: datetime,
     certification_titles: dict[str, str] | None = None,
+    policy: PolicyStanding | None = None,
 ) -> RightDecision:
     titles = certification_titles or {}
 
@@ -51,6 +53,8 @@ def decide_right(
     suspension = next((s for s in suspensions if s.covers(rule.slug)), None)
     if suspension is not None:
         return deny(f"Suspended by {suspension.by_name} on {suspension.since:%B %-d, %Y}: {suspension.reason}")
+    if policy is not None and not policy.allows_rights(now):
+        return deny(policy.reason(now))
     valid_until: list[datetime] = []
     problems: list[str] = []
     missing: list[str] = []
@@ -77,5 +81,6 @@ def decide_right(
                          f"Certified until {expires_at:%B %-d, %Y}." if expires_at else "Allowed.", expires_at)
 
 
-def decide_rights(rules: Sequence[RightRule], certificates, suspensions, person_active, now, titles=None):
-    return [decide_right(r, certificates, suspensions, person_active, now, titles) for r in rules]
+def decide_rights(rules: Sequence[RightRule], certificates, suspensions, person_active, now, titles=None,
+                  policy: PolicyStanding | None = None):
+    return [decide_right(r, certificates, suspensions, person_active, now, titles, policy) for r in rules]

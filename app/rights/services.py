@@ -18,6 +18,7 @@ from app.courses.models import Certification
 from app.courses.services import newest_version_per_course
 from app.extensions import db
 from app.permissions import can_lift_suspension, can_suspend_rights
+from app.policy.services import standings
 from app.rights.models import RightsSuspension, RightsSuspensionLift
 from app.rights.policy import RightRule, RightsPolicy, load_policy
 from app.rights.rules import RightDecision, Suspension, decide_rights
@@ -105,8 +106,10 @@ def rights_for_people(people: Sequence, now: datetime, as_of: datetime | None = 
     certificates = certificates_by_person(ids, moment, as_of=as_of is not None, deciding=deciding)
     suspensions = suspensions_by_person(ids, as_of)
     titles = certification_titles()
+    signed = standings(ids, moment)
     return {
-        p.id: decide_rights(rules, certificates.get(p.id, []), suspensions.get(p.id, []), p.active, moment, titles)
+        p.id: decide_rights(rules, certificates.get(p.id, []), suspensions.get(p.id, []), p.active, moment, titles,
+                            signed[p.id])
         for p in people
     }
 

@@ -1,4 +1,5 @@
-"""questions name their lesson and variant rule; rereads before a retake; the policy and its attestations
+"""questions name their lesson and variant rule; rereads before a retake; the policy, its attestations,
+and the version a certificate's holder had signed
 
 Revision ID: d3f7a1c5e9b2
 Revises: c8a4f2e6d1b3
@@ -55,6 +56,11 @@ def upgrade():
         sa.UniqueConstraint('user_id', 'policy_version_id'),
     )
     op.create_index('ix_policy_attestations_user', 'policy_attestations', ['user_id', 'attested_at'])
+    if op.get_bind().dialect.name == "sqlite":  # as above: no rebuild, the triggers stay
+        op.execute("ALTER TABLE certificates ADD COLUMN policy_version_id INTEGER REFERENCES policy_versions (id)")
+    else:
+        op.add_column('certificates', sa.Column('policy_version_id', sa.Integer(),
+                                                sa.ForeignKey('policy_versions.id'), nullable=True))
     postgres = op.get_bind().dialect.name == "postgresql"
     for table in APPEND_ONLY:
         if postgres:  # postready_append_only() comes from migration 65c43fac36bd
@@ -67,6 +73,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('certificates') as batch:
+        batch.drop_column('policy_version_id')
     op.drop_table('policy_attestations')
     op.drop_table('policy_versions')
     op.drop_table('rereads')

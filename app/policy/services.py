@@ -1,0 +1,84 @@
+"""Loading the policy, attesting to it, and each person's standing. Services take "now" explicitly."""
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.audit.services import record
+from app.courses.markdown import render_markdown
+from app.extensions import db
+from app.policy.document import PolicyDocument
+from app.policy.models import PolicyAttestation, PolicyVersion
+from app.policy.rules import PolicyStanding, names_match, standing
+from app.unique_rows import add_once
+
+
+class PolicyError(Exception):
+    """An attestation the rules refuse; the message is shown to the person."""
+
+
+def sync_policy(document: PolicyDocument | None, now: datetime) -> PolicyVersion | None:
+    """Store the document as a new version unless this exact text is stored already. Caller commits."""
+    if document is None:
+        return None
+    existing = db.session.scalar(select(PolicyVersion).where(PolicyVersion.sha256 == document.sha256))
+    if existing is not None:
+        return existing
+    version = PolicyVersion(sha256=document.sha256, version_label=document.version, title=document.title,
+                            body_markdown=document.markdown, body_html=render_markdown(document.markdown),
+                            grace_days=document.grace_days, loaded_at=now)
+    db.session.add(version)
+    db.session.flush()
+    record("policy.loaded", subject_type="policy_version", subject_id=version.id, at=now,
+           details={"version": version.version_label, "sha256": version.sha256, "grace_days": version.grace_days})
+    return version
+
+
+def policy_in_force(at: datetime) -> PolicyVersion | None:
+    """The newest version loaded by `at`."""
+    return db.session.scalar(select(PolicyVersion).where(PolicyVersion.loaded_at <= at)
+                             .order_by(PolicyVersion.loaded_at.desc(), PolicyVersion.id.desc()).limit(1))
+
+
+def attestation_of(user, version: PolicyVersion) -> PolicyAttestation | None:
+    return db.session.scalar(select(PolicyAttestation).where(
+        PolicyAttestation.user_id == user.id, PolicyAttestation.policy_version_id == version.id))
+
+
+def standings(user_ids: Sequence[int], at: datetime) -> dict[int, PolicyStanding]:
+    """Each person's standing at `at` (attestations made by then): one query whatever the number."""
+    version = policy_in_force(at)
+    if version is None:
+        return {uid: standing(None, None, 0, False) for uid in user_ids}
+    signed = set(db.session.scalars(select(PolicyAttestation.user_id).where(
+        PolicyAttestation.policy_version_id == version.id, PolicyAttestation.user_id.in_(list(user_ids)),
+        PolicyAttestation.attested_at <= at)))
+    return {uid: standing(version.version_label, version.loaded_at, version.grace_days, uid in signed)
+            for uid in user_ids}
+
+
+def standing_of(user, at: datetime) -> PolicyStanding:
+    return standings([user.id], at)[user.id]
+
+
+def attest(user, version: PolicyVersion, agreed: bool, typed_name: str, now: datetime) -> PolicyAttestation:
+    """Record that the person read, agreed to and signed this version; then issue any certificate that
+    waited for it. Caller commits."""
+    from app.certificates.issuing import issue_earned_certificates
+
+    current = policy_in_force(now)
+    if current is None or current.id != version.id:
+        raise PolicyError("This version of the policy has been replaced. Read the current one and sign it.")
+    if not agreed:
+        raise PolicyError("Tick the box to confirm that you have read the policy and will follow it.")
+    if not names_match(typed_name, user.full_name):
+        raise PolicyError(f"Type your full name exactly as PostReady has it ({user.full_name}) to sign.")
+    attestation = PolicyAttestation(user_id=user.id, policy_version_id=version.id, sha256=version.sha256,
+                                    typed_name=" ".join(typed_name.split()), attested_at=now)
+    if not add_once(db.session, attestation):
+        raise PolicyError("You have already signed this version of the policy.")
+    record("policy.attested", actor=user, subject_type="policy_attestation", subject_id=attestation.id, at=now,
+           details={"version": version.version_label, "sha256": version.sha256,
+                    "typed_name": attestation.typed_name})
+    attestation.issued_certificates = issue_earned_certificates(user, now)
+    return attestation
