@@ -13,8 +13,8 @@ from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import certificate_status
 from app.courses.models import Module, ModuleCompletion
 from app.extensions import db
-from app.policy.services import policy_in_force, standings
 from app.pdf_render import render_pdf
+from app.policy.services import policy_in_force, standings
 from app.reports import services
 from app.reports.data import versions_in_use
 
