@@ -59,6 +59,8 @@ MATRIX = {
     "courses.lesson": ("GET", "/learn/test-course/privacy/photos", SIGNED_IN),
     "courses.module": ("GET", "/learn/test-course/privacy/", SIGNED_IN),
     "courses.my_training": ("GET", "/", SIGNED_IN),
+    "policy.policy": ("GET", "/policy", SIGNED_IN),
+    "policy.sign": ("POST", "/policy/1/sign", SIGNED_IN),  # no policy is loaded here: back to the page
     "quizzes.attempt": ("GET", "/attempts/{attempt}", ELIS_RECORD),
     "reports.item_analysis": ("GET", "/reports/questions", ADMIN_ONLY),
     "quizzes.start": ("POST", "/learn/test-course/privacy/quiz", SIGNED_IN),

@@ -119,6 +119,16 @@ def test_a_new_version_has_a_grace_period_then_rights_lapse(course, policy, peop
     assert all(d.allowed for d in rights_of(employee, now + timedelta(days=16)) if d.platform == "instagram")
 
 
+def test_a_newcomer_gets_the_grace_period_from_arrival(course, policy, people):
+    veteran, newcomer = people.employee, people.other_employee
+    veteran.created_at = utcnow() - timedelta(days=1000)
+    db.session.commit()
+    now = utcnow()
+    assert not standing_of(veteran, now).allows_rights(now)  # 400 days since the version loaded
+    assert standing_of(newcomer, now).allows_rights(now)
+    assert standing_of(newcomer, now).due_by.date() == (newcomer.created_at + timedelta(days=30)).date()
+
+
 def test_no_policy_shipped_means_nothing_to_sign(course, people):
     assert standing(None, None, 0, False).allows_rights(utcnow())
     pass_module(people.employee, "privacy", utcnow())
@@ -140,7 +150,7 @@ def test_team_and_audit_reports_show_who_signed(client, course, policy, people, 
     db.session.commit()
     login(people.manager)
     page = client.get("/team").text
-    assert "Signed 2026.1" in page and "Not signed since" in page
+    assert "Signed 2026.1" in page and "Not signed" in page
 
 
 def test_courses_sync_loads_the_policy_once(cli, tmp_path):

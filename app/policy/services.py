@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.audit.services import record
 from app.courses.markdown import render_markdown
 from app.extensions import db
@@ -46,15 +47,19 @@ def attestation_of(user, version: PolicyVersion) -> PolicyAttestation | None:
 
 
 def standings(user_ids: Sequence[int], at: datetime) -> dict[int, PolicyStanding]:
-    """Each person's standing at `at` (attestations made by then): one query whatever the number."""
+    """Each person's standing at `at` (attestations made by then): one query whatever the number.
+
+    The grace period runs from the version's loading or the person's arrival, whichever is later:
+    someone hired after a version loaded has as long to sign it as everyone else had."""
     version = policy_in_force(at)
     if version is None:
         return {uid: standing(None, None, 0, False) for uid in user_ids}
-    signed = set(db.session.scalars(select(PolicyAttestation.user_id).where(
-        PolicyAttestation.policy_version_id == version.id, PolicyAttestation.user_id.in_(list(user_ids)),
-        PolicyAttestation.attested_at <= at)))
-    return {uid: standing(version.version_label, version.loaded_at, version.grace_days, uid in signed)
-            for uid in user_ids}
+    signed = (select(PolicyAttestation.id).where(
+        PolicyAttestation.policy_version_id == version.id, PolicyAttestation.user_id == User.id,
+        PolicyAttestation.attested_at <= at).exists())
+    rows = db.session.execute(select(User.id, User.created_at, signed).where(User.id.in_(list(user_ids))))
+    return {uid: standing(version.version_label, max(version.loaded_at, arrived), version.grace_days, attested)
+            for uid, arrived, attested in rows}
 
 
 def standing_of(user, at: datetime) -> PolicyStanding:
