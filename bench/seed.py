@@ -109,6 +109,7 @@ class _Stories:
                 if verb == "open":
                     from app.quizzes.services import start_attempt
 
+                    self.reread(user, slug, at - timedelta(minutes=30))
                     start_attempt(user, self.modules[slug], at - timedelta(minutes=20))
             if verb == "revoke":
                 self.revoke(user)
@@ -125,10 +126,18 @@ class _Stories:
                 self.viewed.add((user.id, lesson.id))
                 self.db.session.add(LessonView(user_id=user.id, lesson_id=lesson.id, viewed_at=at))
 
+    def reread(self, user, slug: str, at: datetime) -> None:
+        """Reopen what the last failed attempt missed, as the quiz asks before a retake."""
+        from app.quizzes.rereading import lessons_to_reread, note_reread
+
+        for lesson in lessons_to_reread(user, self.modules[slug]):
+            note_reread(user, lesson, at)
+
     def attempt(self, user, slug: str, at: datetime, passed: bool = True) -> None:
         from app.quizzes.services import start_attempt, submit_attempt
 
         self.view(user, slug, at - timedelta(hours=1))
+        self.reread(user, slug, at - timedelta(minutes=30))
         attempt = start_attempt(user, self.modules[slug], at - timedelta(minutes=12))
         answers = {}
         for n, drawn in enumerate(attempt.questions):
