@@ -115,25 +115,30 @@ def phrase_cues(options: list[tuple[str, OptionSpec]], p_value: float) -> Iterat
     for path, option in options:
         for phrase in phrases(option.text):
             seen[phrase].append((path, option))
-    reported: dict[str, set[int]] = {}
+    by_options: dict[frozenset[int], list[str]] = defaultdict(list)
+    for phrase, found in seen.items():
+        by_options[frozenset(id(o) for _path, o in found)].append(phrase)
+    reported: list[tuple[str, frozenset[int]]] = []
     for phrase in sorted(seen, key=lambda p: (p.count(" "), p)):
         found = seen[phrase]
         n, k = len(found), sum(o.correct for _path, o in found)
         if n < CUE_MIN_OPTIONS:
             continue
         too_keyed = binomial_tail(n, k, key_share, upper=True) < p_value
-        too_rare = binomial_tail(n, k, key_share, upper=False) < p_value
-        where = {id(o) for _path, o in found}
-        if not (too_keyed or too_rare) or any(
-                shorter in phrase and where <= places for shorter, places in reported.items()):
-            continue  # not a cue, or a longer form of one already reported
-        reported[phrase] = where
+        if not too_keyed and binomial_tail(n, k, key_share, upper=False) >= p_value:
+            continue
+        where = frozenset(id(o) for _path, o in found)
+        if any(where == other or (where <= other and f" {cue} " in f" {phrase} ") for cue, other in reported):
+            continue  # the same options as a cue reported already, or a longer form of one
+        reported.append((phrase, where))
+        # named by the longest phrase those very options share: "privacy official", not "official"
+        name = max(by_options[where], key=lambda p: (p.count(" "), p.split()[0] not in STOP_WORDS, p))
         side = "keyed options" if too_keyed else "distractors"
         marked = [(path, o) for path, o in found if o.correct == too_keyed]
         path = Counter(path for path, _o in marked).most_common(1)[0][0]
         lines = [o.line for p, o in marked if p == path]
         yield Problem(path, lines[0],
-                      f"{phrase!r} is in {len(marked)} {side} and {n - len(marked)} other option(s) "
+                      f"{name!r} is in {len(marked)} {side} and {n - len(marked)} other option(s) "
                       f"(here at lines {_lines(lines)}): a guesser can use it; put it on the other side too or reword")
 
 
