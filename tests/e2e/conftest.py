@@ -167,6 +167,8 @@ def _seed(site: Site) -> None:
     from app.courses.services import current_module, record_lesson_view, sync_courses
     from app.demo import create_demo_organisation
     from app.extensions import db, migrations
+    from app.policy.document import read_policy_document
+    from app.policy.services import attest, policy_in_force, sync_policy
     from app.quizzes.services import start_attempt, submit_attempt
     from app.timestamps import utcnow
     from tests.factories import pass_module
@@ -177,6 +179,8 @@ def _seed(site: Site) -> None:
         courses, problems = read_courses(COURSES_DIR)
         assert problems == [], problems
         sync_courses(courses)
+        # The shipped policy, in force since before the demo's history, as `postready demo` loads it.
+        sync_policy(read_policy_document(COURSES_DIR)[0], utcnow() - timedelta(days=500))
         people = create_demo_organisation()
         db.session.commit()
         site.people = {email: find_by_email(email).id for email, _role in people}
@@ -187,6 +191,7 @@ def _seed(site: Site) -> None:
             pass_module(user, slug, earlier, course_slug=COURSE)
         for email, slugs in ((REVOKE_TARGET, CORE_MODULES), (SHOWCASE, CORE_MODULES + ["instagram"])):
             user = find_by_email(email)
+            attest(user, policy_in_force(earlier), True, user.full_name, earlier)  # the new hire signs in the browser
             for slug in slugs:
                 pass_module(user, slug, earlier, course_slug=COURSE)
             for certificate in db.session.query(Certificate).filter_by(user_id=user.id):

@@ -100,10 +100,18 @@ def test_new_hire_reads_fails_retakes_passes_and_is_certified(site, new_page, tm
     expect(first.locator(".citation")).to_contain_text("Source:")
     assert len(first.locator(".feedback").first.inner_text().strip()) > 10
 
-    # The cooldown holds: no retake straight away.
-    page.locator("#result").get_by_role("link", name="lessons").click()
+    # The cooldown holds: no retake straight away, and the lessons the attempt missed are listed.
+    page.locator("#result").get_by_role("link", name="module page").click()
     expect(page.locator(".notice").filter(has_text="minutes after a failed attempt")).to_be_visible()
     expect(page.get_by_role("button", name="Start the quiz")).to_have_count(0)
+    reread = page.locator(".reread a")
+    assert reread.count() > 0
+    module_url = page.url
+    for href in [reread.nth(i).get_attribute("href") for i in range(reread.count())]:
+        page.goto(site.url(href))  # reopening each one is what a retake waits for
+        expect(page.locator("article.lesson h1")).to_be_visible()
+    page.goto(module_url)
+    expect(page.locator(".reread")).to_have_count(0)
 
     # Eleven minutes later (the course's cooldown is ten) the retake starts; the service layer
     # starts it at that moment, and the browser continues it.
@@ -114,6 +122,19 @@ def test_new_hire_reads_fails_retakes_passes_and_is_certified(site, new_page, tm
     expect(page.get_by_role("heading", level=1)).to_contain_text("Passed")
     expect(page.locator(".score")).to_contain_text("You scored 100%")
     expect(page.locator("#result")).to_be_focused()
+
+    # Every module passed, but the certificate waits for the social media policy: read, tick, sign.
+    page.locator("#result").get_by_role("link", name="Read and sign it").click()
+    expect(page.get_by_role("heading", name="Sign the policy")).to_be_visible()
+    page.get_by_label("Type your full name to sign").fill("Ana Sousa")  # a typo is refused
+    page.get_by_label("I have read this policy and I will follow it.").check()
+    page.get_by_role("button", name=re.compile(r"^Sign version ")).click()
+    expect(page.locator(".flash, .notice").filter(has_text="Type your full name")).to_be_visible()
+    page.get_by_label("Type your full name to sign").fill("Ana Souza")
+    page.get_by_label("I have read this policy and I will follow it.").check()
+    page.get_by_role("button", name=re.compile(r"^Sign version ")).click()
+    expect(page.get_by_text(re.compile(r"Signed: .* Your certificate is issued"))).to_be_visible()
+    expect(page.locator(".policy-due")).to_have_count(0)
 
     # The certificate, on My rights.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My rights").click()
