@@ -69,6 +69,7 @@ def document(**changes) -> CertificateDocument:
         expires_at=ISSUED + timedelta(days=365),
         code=CODE,
         verify_url=VERIFY_URL,
+        policy_version="2026.1",  # the line a signed policy adds: every layout test carries it
     )
     values.update(changes)
     return CertificateDocument(**values)
@@ -158,6 +159,11 @@ def test_every_word_stays_inside_the_border_and_clear_of_the_others(rendered, na
     title_bottom = max(y_max for _, _, _, y_max in boxes[:band_start])
     band_top = min(y_min for _, y_min, _, _ in boxes[band_start:])
     assert title_bottom < band_top  # the holder block never runs into the band
+
+
+def test_the_signed_policy_version_is_printed(rendered):
+    assert squeeze("policy signed social media policy, version 2026.1") in squeeze(pdf_text(rendered(document()))).lower()
+    assert "policy signed" not in pdf_text(rendered(document(policy_version=""))).lower()
 
 
 def test_names_pick_smaller_steps_as_they_get_wider():
