@@ -62,6 +62,8 @@ MATRIX = {
     "policy.policy": ("GET", "/policy", SIGNED_IN),
     "policy.sign": ("POST", "/policy/1/sign", SIGNED_IN),  # no policy is loaded here: back to the page
     "quizzes.attempt": ("GET", "/attempts/{attempt}", ELIS_RECORD),
+    # only the person taking the quiz saves drafts (an empty form is malformed: 400); everyone else: 404
+    "quizzes.draft": ("POST", "/attempts/{attempt}/draft", {"anon": L, "gone": L, "emp": 400, "*": 404}),
     "reports.item_analysis": ("GET", "/reports/questions", ADMIN_ONLY),
     "quizzes.start": ("POST", "/learn/test-course/privacy/quiz", SIGNED_IN),
     "reports.audit_pdf": ("GET", "/reports/audit.pdf", MANAGERS_AND_ADMINS),

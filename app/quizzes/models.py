@@ -88,3 +88,15 @@ class Reread(db.Model):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), primary_key=True)
     viewed_at = mapped_column(UTCDateTime, nullable=False)
+
+
+class AnswerDraft(db.Model):
+    """What a person has chosen so far on an open attempt, saved as they go so that leaving the page
+    or losing the session loses nothing. Not evidence: the submission's answers are."""
+
+    __tablename__ = "answer_drafts"
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), primary_key=True)
+    option_ids: Mapped[list] = mapped_column(JSON)
+    saved_at = mapped_column(UTCDateTime, nullable=False)

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -13,7 +13,9 @@ from app.errors import csrf_failed
 from app.extensions import db
 from app.permissions import can_take_attempt, can_view_attempt
 from app.policy.services import standing_of
+from app.quizzes.drafts import DraftRefused, draft_answers, save_draft
 from app.quizzes.models import Attempt, AttemptQuestion
+from app.quizzes.next_step import next_step
 from app.quizzes.rules import InvalidAnswers
 from app.quizzes.services import QuizChanged, QuizError, graded_answers, start_attempt, submit_attempt
 from app.timestamps import utcnow
@@ -76,7 +78,27 @@ def attempt(attempt_id: int):
     ensure_or_404(can_take_attempt(current_user, attempt))
     if request.method == "POST":  # the CSRF token was checked before the view ran (CSRFProtect)
         return _submit(attempt)
-    return render_template("quizzes/attempt.html", attempt=attempt, form=ConfirmForm(), chosen={})
+    return render_template("quizzes/attempt.html", attempt=attempt, form=ConfirmForm(), chosen=draft_answers(attempt))
+
+
+@bp.post("/attempts/<int:attempt_id>/draft")
+@login_required
+def draft(attempt_id: int):
+    """Save one question's current choice (the quiz page's script calls this as the person answers)."""
+    attempt = _load_attempt(attempt_id, for_page=False)
+    ensure_or_404(can_take_attempt(current_user, attempt))
+    try:
+        question_id = int(request.form.get("question", ""))
+        option_ids = [int(v) for v in request.form.getlist("option")]
+        save_draft(current_user, attempt, question_id, option_ids, utcnow())
+    except ValueError as exc:  # DraftRefused, or a field that is not a number
+        db.session.rollback()
+        return jsonify(error=str(exc) if isinstance(exc, DraftRefused) else "Malformed answer."), 400
+    except QuizError as exc:
+        db.session.rollback()
+        return jsonify(error=str(exc)), 409
+    db.session.commit()
+    return "", 204
 
 
 @bp.errorhandler(CSRFError)
@@ -99,8 +121,11 @@ def expired_form(exc):
 
 
 def _result(attempt: Attempt) -> str:
+    now = utcnow()
+    mine = attempt.user_id == current_user.id
     return render_template("quizzes/result.html", attempt=attempt, grades=graded_answers(attempt),
-                           policy=standing_of(attempt.user, utcnow()))
+                           policy=standing_of(attempt.user, now), step=next_step(attempt, now) if mine else None,
+                           start_form=ConfirmForm())
 
 
 def _submit(attempt: Attempt):

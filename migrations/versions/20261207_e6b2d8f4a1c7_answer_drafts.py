@@ -1,0 +1,30 @@
+"""answer drafts: a quiz's choices saved as they are made, restored when the person comes back
+
+Revision ID: e6b2d8f4a1c7
+Revises: d3f7a1c5e9b2
+Create Date: 2026-12-07 18:20:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from app.timestamps import UTCDateTime
+
+revision = 'e6b2d8f4a1c7'
+down_revision = 'd3f7a1c5e9b2'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'answer_drafts',
+        sa.Column('attempt_id', sa.Integer(), sa.ForeignKey('attempts.id'), primary_key=True),
+        sa.Column('question_id', sa.Integer(), sa.ForeignKey('questions.id'), primary_key=True),
+        sa.Column('option_ids', sa.JSON(), nullable=False),
+        sa.Column('saved_at', UTCDateTime(), nullable=False),
+    )
+
+
+def downgrade():
+    op.drop_table('answer_drafts')
