@@ -162,7 +162,8 @@ def test_every_word_stays_inside_the_border_and_clear_of_the_others(rendered, na
 
 
 def test_the_signed_policy_version_is_printed(rendered):
-    assert squeeze("policy signed social media policy, version 2026.1") in squeeze(pdf_text(rendered(document()))).lower()
+    text = squeeze(pdf_text(rendered(document()))).lower()
+    assert squeeze("policy signed social media policy, version 2026.1") in text
     assert "policy signed" not in pdf_text(rendered(document(policy_version=""))).lower()
 
 
