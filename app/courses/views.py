@@ -1,6 +1,8 @@
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
+from app.certificates.issuing import renewal_window
+from app.certificates.renewal import standings
 from app.courses.overview import course_overview
 from app.courses.services import current_module, current_versions, record_lesson_view
 from app.extensions import db
@@ -18,25 +20,31 @@ bp = Blueprint("courses", __name__, template_folder="templates")
 def my_training():
     overviews = [course_overview(current_user, version) for version in current_versions()]
     now = utcnow()
-    return render_template("courses/my_training.html", overviews=overviews, now=now,
-                           policy=standing_of(current_user, now))
+    held = standings(current_user, now, renewal_window())
+    return render_template("courses/my_training.html", overviews=overviews, now=now, held=held,
+                           renew=renewal_due_modules(held), policy=standing_of(current_user, now))
 
 
 def _module_or_404(course_slug: str, module_slug: str):
     return current_module(course_slug, module_slug) or abort(404)
 
 
+def renewal_due_modules(held) -> set[str]:
+    return {slug for standing in held for slug in standing.modules_to_renew}
+
+
 @bp.get("/learn/<course_slug>/<module_slug>/")
 @login_required
 def module(course_slug: str, module_slug: str):
     module = _module_or_404(course_slug, module_slug)
+    renewal_due = module.slug in renewal_due_modules(standings(current_user, utcnow(), renewal_window()))
     overview = course_overview(current_user, module.course_version)
     row = next(r for r in overview.modules if r.module.id == module.id)
     return render_template(
         "courses/module.html", module=module, progress=row.progress,
         open_attempt=open_attempt(current_user, module),
         retake=retake_decision(current_user, module, utcnow()),
-        reread=lessons_to_reread(current_user, module),
+        reread=lessons_to_reread(current_user, module), renewal_due=renewal_due,
     )
 
 
