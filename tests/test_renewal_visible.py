@@ -24,6 +24,7 @@ def test_inside_the_window_renewal_is_due_and_leads_to_the_first_module(client, 
     assert "Your certification expires on" in page and ">Renew<" in page
     assert f'href="{MODULE}"' in page.split(">Renew<")[0].rsplit("<a", 1)[1]
     assert page.count("Renewal due") == 2  # privacy and replies; not the instagram module
+    assert "<strong>Next:</strong> renew" in page
     module = client.get(MODULE).text
     assert "Renewal due:" in module and "Start the renewal quiz" in module and "Practise again" not in module
 
