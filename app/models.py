@@ -3,7 +3,12 @@ from app.accounts.models import Department, PersonPlacement, User  # noqa: F401
 from app.api.models import ApiToken  # noqa: F401
 from app.assignments.models import Assignment  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
-from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation  # noqa: F401
+from app.certificates.models import (  # noqa: F401
+    Certificate,
+    CertificateNotice,
+    CertificatePdf,
+    CertificateRevocation,
+)
 from app.courses.models import (  # noqa: F401
     Certification,
     Course,

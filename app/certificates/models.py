@@ -70,3 +70,12 @@ class CertificatePdf(db.Model):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
     certificate: Mapped[Certificate] = relationship(back_populates="pdf")
+
+
+class CertificateNotice(db.Model):
+    """The holder was emailed that they earned this certificate (once; a failure leaves none)."""
+
+    __tablename__ = "certificate_notices"
+
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), primary_key=True)
+    sent_at = mapped_column(UTCDateTime, nullable=False)

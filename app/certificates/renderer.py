@@ -63,6 +63,13 @@ def render_batch(ids: list[int], tally: RendererTally) -> None:
         db.session.commit()
 
 
+def announce_rendered() -> None:
+    """The holders of certificates just rendered get their email (see app.certificates.notices)."""
+    from app.certificates.notices import announce_after_commit
+
+    announce_after_commit(None)
+
+
 def _failed(certificate_id: int, tally: RendererTally) -> None:
     current_app.logger.exception("rendering the PDF of certificate %s failed", certificate_id)
     tally.failed.append(certificate_id)
@@ -82,6 +89,7 @@ def run_renderer(batch: int, interval: float, watch: bool, stopping: Callable[[]
         db.session.commit()  # end the poll's read: never sleep or render inside one (see render_batch)
         if ids:
             render_batch(ids, tally)
+            announce_rendered()
         if len(found) == batch:  # more may be waiting: look again at once
             after = max(after, found[-1])
             continue

@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from app.certificates.notices import announce_after_commit
 from app.certificates.renderer import render_and_store_pdfs
 from app.extensions import db
 from app.policy.forms import AttestForm
@@ -42,6 +43,7 @@ def sign(version_id: int):
     db.session.commit()
     if issued and current_app.config["CERTIFICATE_PDFS"] == "at-issue":
         render_and_store_pdfs(issued)
+        announce_after_commit(issued)
     flash(f"Signed: {version.title}, version {version.version_label}." +
           (" Your certificate is issued: see it on My training." if issued else ""), "success")
     return redirect(url_for("courses.my_training"))

@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.forms import ConfirmForm
 from app.auth import ensure_or_404
+from app.certificates.notices import announce_after_commit
 from app.certificates.renderer import render_and_store_pdfs
 from app.courses.models import Question
 from app.courses.services import current_module
@@ -151,5 +152,6 @@ def _submit(attempt: Attempt):
     db.session.commit()
     if issued and current_app.config["CERTIFICATE_PDFS"] == "at-issue":
         render_and_store_pdfs(issued)  # the certificate is committed; now its PDF
+        announce_after_commit(issued)  # and the email that says so (the worker does both otherwise)
     return redirect(url_for("quizzes.attempt", attempt_id=attempt_id, _anchor="result"))
 

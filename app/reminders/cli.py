@@ -23,6 +23,11 @@ def reminders_send(now_text):
             raise click.BadParameter("use ISO 8601, e.g. 2026-12-01T08:00:00+00:00", param_hint="--now") from None
         now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     report = send_reminders(now)
+    from app.certificates.notices import send_certificate_notices
+
+    notices = send_certificate_notices(now=now)  # any "you earned it" email that could not go out at issue
+    if notices:
+        click.echo(f"{notices} certificate notice(s) sent that were still pending.")
     for address, kind, why in report.failed:
         click.echo(f"NOT SENT: {kind} to {address!r}: {why}", err=True)
     click.echo(f"{report.refreshers_assigned} refresher(s) assigned; {len(report.sent)} email(s) sent; "

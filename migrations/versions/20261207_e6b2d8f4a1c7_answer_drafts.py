@@ -1,4 +1,5 @@
-"""answer drafts: a quiz's choices saved as they are made, restored when the person comes back
+"""answer drafts: a quiz's choices saved as they are made, restored when the person comes back;
+certificate notices: the holder was emailed once
 
 Revision ID: e6b2d8f4a1c7
 Revises: d3f7a1c5e9b2
@@ -24,7 +25,13 @@ def upgrade():
         sa.Column('option_ids', sa.JSON(), nullable=False),
         sa.Column('saved_at', UTCDateTime(), nullable=False),
     )
+    op.create_table(
+        'certificate_notices',
+        sa.Column('certificate_id', sa.Integer(), sa.ForeignKey('certificates.id'), primary_key=True),
+        sa.Column('sent_at', UTCDateTime(), nullable=False),
+    )
 
 
 def downgrade():
+    op.drop_table('certificate_notices')
     op.drop_table('answer_drafts')
