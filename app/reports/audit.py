@@ -15,6 +15,7 @@ from app.courses.models import Module, ModuleCompletion
 from app.extensions import db
 from app.pdf_render import render_pdf
 from app.policy.services import policy_in_force, standings
+from app.reports import audit_evidence as evidence
 from app.reports import services
 from app.reports.data import versions_in_use
 
@@ -76,6 +77,7 @@ def _roster(scope: Select, at: datetime, as_of: bool) -> tuple[services.Dashboar
 def audit_report_data(scope: Select, now: datetime, as_of: datetime | None, scope_label: str) -> dict:
     at = as_of or now
     board, lines = _roster(scope, at, as_of is not None)
+    titles = {r.slug: r.title for r in board.requirements}
     versions = versions_in_use(as_of)
     modules = [m for v in versions for m in v.modules]
     return {
@@ -90,6 +92,12 @@ def audit_report_data(scope: Select, now: datetime, as_of: datetime | None, scop
         "modules": [{"slug": m.slug, "title": m.title} for m in modules],
         "policy_in_force": _policy_in_force(at),
         "requirements": [r.title for r in board.requirements],
+        "requirement_columns": [r.short_title for r in board.requirements],
+        "summary": evidence.summary(board),
+        "by_team": evidence.by_team(board),
+        "suspensions": evidence.suspensions(scope, at),
+        "revocations": evidence.revocations(scope, at, titles),
+        "attestations": evidence.attestations(scope, at),
         "roster": [
             {"name": line.name, "email": line.email, "department": line.department,
              "hire_date": line.hire_date, "active": line.active, "assigned": line.assigned, "due": line.due,

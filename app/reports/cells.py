@@ -1,5 +1,7 @@
 """A status cell as HTML (the `status_cell` template filter): a badge, and the due date if any."""
 
+import re
+
 from markupsafe import Markup, escape
 
 from app.reports.rules import Cell, Status
@@ -10,3 +12,16 @@ def status_cell(cell: Cell, due_format: str = "%b %-d") -> Markup:
     if cell.due and cell.status is not Status.OVERDUE:  # an overdue cell already names its due date
         html += f'<span class="small muted"> · due {cell.due.strftime(due_format)}</span>'
     return Markup(html)  # nosec B704 - the only text, the label, went through escape()
+
+
+_MONTH_DAY = re.compile(r"\b([A-Z][a-z]{2,8}) (\d{1,2})\b")
+_DAY_YEAR = re.compile(r"\b(\d{1,2}), (\d{4})\b")
+_ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+
+
+def unbroken_dates(text: str) -> Markup:
+    """A label whose dates never wrap across two lines in print: "Nov 2, 2026" (or "Dec 22") with
+    no-break spaces, an ISO date in a no-wrap span (its hyphens are break opportunities otherwise)."""
+    safe = str(escape(text))
+    safe = _DAY_YEAR.sub("\\1,\u00a0\\2", _MONTH_DAY.sub("\\1\u00a0\\2", safe))
+    return Markup(_ISO_DAY.sub('<span class="date">\\1</span>', safe))  # nosec B704 - escaped above

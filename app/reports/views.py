@@ -17,7 +17,7 @@ from app.policy.services import standings
 from app.quizzes.analysis import course_versions, item_csv, item_report
 from app.quizzes.models import Attempt
 from app.reports import audit, services
-from app.reports.cells import status_cell
+from app.reports.cells import status_cell, unbroken_dates
 from app.reports.chart import status_chart
 from app.reports.csv_export import csv_chunks, csv_text
 from app.reports.rules import Status
@@ -27,6 +27,7 @@ from app.timestamps import utcnow
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 bp.add_app_template_filter(status_cell, "status_cell")
+bp.add_app_template_filter(unbroken_dates, "unbroken_dates")
 
 
 @bp.errorhandler(services.ReportError)
