@@ -89,6 +89,11 @@ def can_view_team(user) -> bool:
     return is_manager(user)
 
 
+def can_send_reminders(user) -> bool:
+    """Managers remind their reporting line, admins anyone (each person checked with can_view_person)."""
+    return is_manager(user) or is_admin(user)
+
+
 def can_view_organization(user) -> bool:
     """Admins act as compliance officers: the whole organization, every export."""
     return is_admin(user)

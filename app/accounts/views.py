@@ -32,7 +32,7 @@ from app.audit.services import record
 from app.auth import permission_required
 from app.errors import csrf_failed
 from app.extensions import db
-from app.permissions import can_manage_people
+from app.permissions import can_manage_people, can_view_organization, can_view_team
 from app.timestamps import utcnow
 from app.url_ids import page_number
 
@@ -67,10 +67,20 @@ def _new_csrf_secret() -> None:
     session.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
+def home_url(user) -> str:
+    """Where a person lands: an admin on the organisation, a manager on the team, everyone else on
+    their training (which the navigation keeps one click away for all)."""
+    if can_view_organization(user):
+        return url_for("reports.organization")
+    if can_view_team(user):
+        return url_for("reports.team")
+    return url_for("courses.my_training")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(url_for("courses.my_training"))
+        return redirect(home_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         address = get_remote_address() or "unknown"
@@ -92,7 +102,7 @@ def login():
             throttle.count_success(form.email.data, address)
             _new_csrf_secret()
             login_user(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("courses.my_training"))
+            return redirect(safe_next(request.args.get("next")) or home_url(user))
     return render_template("accounts/login.html", form=form), 200 if request.method == "GET" else 400
 
 

@@ -1,10 +1,11 @@
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.accounts.forms import ConfirmForm
 from app.accounts.models import User
 from app.accounts.placements import placement_history
 from app.assignments.models import Assignment
@@ -12,10 +13,17 @@ from app.audit.services import record
 from app.auth import ensure_or_404, permission_required
 from app.certificates.services import certificates_of
 from app.extensions import db
-from app.permissions import can_view_organization, can_view_person, can_view_team, viewable_people
+from app.permissions import (
+    can_send_reminders,
+    can_view_organization,
+    can_view_person,
+    can_view_team,
+    viewable_people,
+)
 from app.policy.services import standings
 from app.quizzes.analysis import course_versions, item_csv, item_report
 from app.quizzes.models import Attempt
+from app.reminders.nudges import NudgeRefused, send_nudges
 from app.reports import audit, services
 from app.reports.cells import status_cell, unbroken_dates
 from app.reports.chart import status_chart
@@ -28,6 +36,11 @@ from app.timestamps import utcnow
 bp = Blueprint("reports", __name__, template_folder="templates")
 bp.add_app_template_filter(status_cell, "status_cell")
 bp.add_app_template_filter(unbroken_dates, "unbroken_dates")
+
+
+@bp.app_template_test("overdue_row")
+def overdue_row(row) -> bool:
+    return any(cell.status is Status.OVERDUE for cell in row.cells)
 
 
 @bp.errorhandler(services.ReportError)
@@ -86,6 +99,36 @@ def team():
 @writes_db
 def team_csv():
     return _csv(_board(_my_team)[0], "team")
+
+
+@bp.post("/reminders")
+@permission_required(can_send_reminders)
+def remind():
+    """"Send reminder" for one person, or for everyone overdue in the team (or organisation) shown."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    admin = can_view_organization(current_user)
+    board = services.build_dashboard(services.organization_query() if admin else _my_team(None),
+                                     services.Filters.from_args(request.form), utcnow(), None)  # the rows shown
+    titles = [r.title for r in board.requirements]
+    overdue = {row.id: [t for t, c in zip(titles, row.cells) if c.status is Status.OVERDUE] for row in board.rows}
+    wanted = request.form.get("person", type=int)
+    ids = [wanted] if wanted else [pid for pid, late in overdue.items() if late]
+    if wanted and wanted not in overdue:
+        abort(404)
+    people = {u.id: u for u in services.people_in(select(User.id).where(User.id.in_(ids)))}
+    try:
+        report = send_nudges(current_user, [(people[i], overdue[i]) for i in ids if i in people], utcnow())
+    except NudgeRefused:
+        abort(404)
+    for names, text, kind in ((report.sent, "Reminder sent to", "success"),
+                              (report.already_today, "Already reminded today (once a day at most):", "info"),
+                              (report.failed, "Could not be sent, try again later:", "error")):
+        if names:
+            flash(f"{text} {', '.join(names)}.", kind)
+    if not ids:
+        flash("No one is overdue: nobody was reminded.", "info")
+    return redirect(url_for("reports.organization" if admin else "reports.team"))
 
 
 @bp.get("/organization")
