@@ -104,6 +104,7 @@ def _configure_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.accounts.invitation_views import bp as invitations_bp
     from app.accounts.views import bp as accounts_bp
     from app.api.token_views import admin_bp as api_tokens_bp
     from app.api.views import bp as api_bp
@@ -115,8 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.rights.views import bp as rights_bp
     from app.staff.views import bp as staff_bp
 
-    for blueprint in (accounts_bp, courses_bp, policy_bp, quizzes_bp, certificates_bp, rights_bp, reports_bp, staff_bp,
-                      api_tokens_bp, api_bp):
+    for blueprint in (accounts_bp, invitations_bp, courses_bp, policy_bp, quizzes_bp, certificates_bp, rights_bp,
+                      reports_bp, staff_bp, api_tokens_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing for CSRF to forge
 

@@ -1,4 +1,5 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
+from app.accounts.invitations import Invitation  # noqa: F401
 from app.accounts.models import Department, PersonPlacement, User  # noqa: F401
 from app.api.models import ApiToken  # noqa: F401
 from app.assignments.models import Assignment  # noqa: F401

@@ -102,42 +102,20 @@ def test_deactivation_ends_sessions(app, client, people, login):
     assert not db.session.get(User, people.employee.id).active
 
 
-def test_temporary_password_must_be_changed_first(app, client, people, login):
-    admin = app.test_client()
-    admin.post("/login", data={"email": people.admin.email, "password": PASSWORD, "csrf_token": csrf_token(admin)})
-    post(admin, f"/people/{people.employee.id}/temporary-password", {"temporary_password": "temporary pass 2026"},
-         page=f"/people/{people.employee.id}/edit")
-    login(people.employee, "temporary pass 2026")
-    response = client.get("/")
-    assert response.status_code == 302 and response.headers["Location"] == "/account/password"
-    post(client, "/account/password", {"current_password": "temporary pass 2026",
-                                       "new_password": "my own long passphrase", "confirm": "my own long passphrase"},
-         page="/account/password")
-    assert client.get("/").status_code == 200
-
-
 def test_admin_creates_and_edits_a_person(client, people, login):
     login(people.admin)
     response = post(client, "/people/new", {
         "email": "New.Hire@Test-Health.example", "full_name": "  Zoë   Ng ", "role": "employee",
-        "manager_id": str(people.manager.id), "department": "Nursing", "hire_date": "2026-11-02",
-        "temporary_password": "first day password"}, page="/people/new")
+        "manager_id": str(people.manager.id), "department": "Nursing", "hire_date": "2026-11-02"}, page="/people/new")
     assert response.status_code == 302
     person = db.session.scalar(select(User).where(User.email == "new.hire@test-health.example"))
-    assert person.full_name == "Zoë Ng" and person.must_change_password and person.manager_id == people.manager.id
+    assert person.full_name == "Zoë Ng" and person.manager_id == people.manager.id
+    assert person.password_hash is None  # no admin types a password: they choose one from the invitation
     again = post(client, "/people/new", {
-        "email": "new.hire@test-health.example", "full_name": "Dup", "role": "employee", "manager_id": "0",
-        "temporary_password": "first day password"}, page="/people/new")
+        "email": "new.hire@test-health.example", "full_name": "Dup", "role": "employee", "manager_id": "0"},
+        page="/people/new")
     assert again.status_code == 400 and "already has that email" in again.text
     assert "Zoë Ng" in client.get("/people?q=zo").text
-
-
-def test_short_temporary_password_is_refused(client, people, login):
-    login(people.admin)
-    response = post(client, "/people/new", {"email": "x@test-health.example", "full_name": "X", "role": "employee",
-                                            "manager_id": "0", "temporary_password": "short"}, page="/people/new")
-    assert response.status_code == 400
-    assert db.session.scalar(select(User).where(User.email == "x@test-health.example")) is None
 
 
 def test_reporting_line_cannot_loop(app, people):

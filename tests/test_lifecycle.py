@@ -65,8 +65,7 @@ def status_of(name: str, at: datetime, slug="core") -> str:
 
 def test_new_hire_gets_onboarding_due_after_hire_date(app, course, people):
     person = create_person(people.admin, PersonFields("new@test-health.example", "Nova New", "employee",
-                                                     people.manager.id, "Nursing", date(2026, 11, 2)),
-                           "a temporary passphrase", NOW)
+                                                     people.manager.id, "Nursing", date(2026, 11, 2)), NOW)
     db.session.commit()
     assignment = db.session.scalar(select(Assignment).where(Assignment.user_id == person.id))
     assert assignment.certification_slug == "core" and assignment.reason == "onboarding"

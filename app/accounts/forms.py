@@ -33,18 +33,16 @@ class PersonForm(FlaskForm):
     hire_date = DateField("Hire date", validators=[Optional()])
 
 
-class NewPersonForm(PersonForm):
-    temporary_password = PasswordField(
-        "Temporary password",
-        validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
-        description="They must change it when they first sign in.",
-    )
+class NewPasswordForm(FlaskForm):
+    """Choosing a password from an invitation or a reset link."""
+
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)])
+    confirm = PasswordField("New password again", validators=[DataRequired(), EqualTo("new_password",
+                                                                                      "The two passwords differ.")])
 
 
-class TemporaryPasswordForm(FlaskForm):
-    temporary_password = PasswordField(
-        "New temporary password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
-    )
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Your work email", validators=[DataRequired(), Length(max=254)])
 
 
 class ConfirmForm(FlaskForm):

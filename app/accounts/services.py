@@ -95,7 +95,7 @@ def _apply(person: User, fields: PersonFields) -> None:
     person.hire_date = fields.hire_date
 
 
-def _check_password(password: str, email: str) -> None:
+def check_new_password(password: str, email: str) -> None:
     check = check_password_policy(password, email)
     if not check.ok:
         raise AccountError(" ".join(check.problems))
@@ -109,15 +109,15 @@ def _flush_unique_email() -> None:
         raise AccountError("Someone already has that email address.") from None
 
 
-def create_person(actor, fields: PersonFields, temporary_password: str, now: datetime) -> User:
-    """A new person who must change the temporary password, with their onboarding assigned."""
+def create_person(actor, fields: PersonFields, now: datetime) -> User:
+    """A new person with their onboarding assigned and no password yet: they choose one from the
+    invitation the caller emails after committing (app.accounts.invitations)."""
     from app.assignments.services import assign_onboarding
 
     _require_admin(actor)
-    _check_password(temporary_password, fields.email)
     if find_by_email(fields.email):
         raise AccountError("Someone already has that email address.")
-    person = User(must_change_password=True, password_hash=hash_password(temporary_password))
+    person = User(must_change_password=False, password_hash=None)
     _apply(person, fields)
     db.session.add(person)
     _flush_unique_email()
@@ -176,21 +176,12 @@ def reactivate_person(actor, person: User, now: datetime) -> None:
         record("person.reactivated", actor=actor, subject_type="user", subject_id=person.id, at=now)
 
 
-def set_temporary_password(actor, person: User, password: str) -> None:
-    _require_admin(actor)
-    _check_password(password, person.email)
-    person.password_hash = hash_password(password)
-    person.must_change_password = True
-    person.end_all_sessions()
-    record("person.temporary_password_set", actor=actor, subject_type="user", subject_id=person.id)
-
-
 def change_own_password(user: User, current_password: str, new_password: str) -> None:
     if not verify_password(user.password_hash, current_password):
         raise AccountError("Your current password is not right.")
     if current_password == new_password:
         raise AccountError("Choose a new password that differs from the current one.")
-    _check_password(new_password, user.email)
+    check_new_password(new_password, user.email)
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.end_all_sessions()  # other devices sign in again; the caller logs this one back in

@@ -12,10 +12,10 @@ from app.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
     LoginForm,
-    NewPersonForm,
     PersonForm,
-    TemporaryPasswordForm,
 )
+from app.accounts.invitation_views import email_link
+from app.accounts.invitations import invitation_states
 from app.accounts.models import Role, User
 from app.accounts.services import (
     AccountError,
@@ -25,7 +25,6 @@ from app.accounts.services import (
     create_person,
     deactivate_person,
     reactivate_person,
-    set_temporary_password,
     update_person,
 )
 from app.audit.services import record
@@ -168,22 +167,23 @@ def people():
         like = f"%{q.lower()}%"
         query = query.where(or_(User.email.like(like), db.func.lower(User.full_name).like(like)))
     people = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-    return render_template("accounts/people.html", people=people, q=q)
+    return render_template("accounts/people.html", people=people, q=q,
+                           invitations=invitation_states(list(people.items)))
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
 @permission_required(can_manage_people)
 def new_person():
-    form = NewPersonForm()
+    form = PersonForm()
     form.manager_id.choices = _manager_choices()
     if form.validate_on_submit():
         try:
-            person = create_person(current_user, _fields(form), form.temporary_password.data, utcnow())
+            person = create_person(current_user, _fields(form), utcnow())
         except AccountError as exc:
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash(f"{person.full_name} can now sign in with the temporary password.", "success")
+            email_link(person, "invite", current_user)
             return redirect(url_for("accounts.edit_person", person_id=person.id))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/person_form.html", form=form, person=None), status
@@ -211,7 +211,7 @@ def edit_person(person_id: int):
     status = 400 if request.method == "POST" else 200
     return render_template(
         "accounts/person_form.html", form=form, person=person,
-        password_form=TemporaryPasswordForm(), confirm_form=ConfirmForm(),
+        confirm_form=ConfirmForm(), invitation=invitation_states([person])[person.id],
     ), status
 
 
@@ -243,19 +243,15 @@ def reactivate(person_id: int):
     return redirect(url_for("accounts.edit_person", person_id=person.id))
 
 
-@bp.post("/people/<int:person_id>/temporary-password")
+@bp.post("/people/<int:person_id>/invite")
 @permission_required(can_manage_people)
-def temporary_password(person_id: int):
+def send_link(person_id: int):
+    """Send (again) the invitation, or a reset link to someone who has set their password already."""
     person = _person_or_404(person_id)
-    form = TemporaryPasswordForm()
-    if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("accounts.edit_person", person_id=person.id))
-    try:
-        set_temporary_password(current_user, person, form.temporary_password.data)
-    except AccountError as exc:
-        flash(str(exc), "error")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not person.active:
+        flash("Reactivate them first: deactivated people cannot sign in.", "error")
     else:
-        db.session.commit()
-        flash("Temporary password set. They must choose their own when they next sign in.", "success")
+        email_link(person, "invite" if person.password_hash is None else "reset", current_user)
     return redirect(url_for("accounts.edit_person", person_id=person.id))

@@ -1,5 +1,5 @@
 """answer drafts: a quiz's choices saved as they are made, restored when the person comes back;
-certificate notices: the holder was emailed once
+certificate notices: the holder was emailed once; invitations and reset links emailed
 
 Revision ID: e6b2d8f4a1c7
 Revises: d3f7a1c5e9b2
@@ -26,6 +26,16 @@ def upgrade():
         sa.Column('saved_at', UTCDateTime(), nullable=False),
     )
     op.create_table(
+        'invitations',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('user_id', sa.Integer(), sa.ForeignKey('users.id'), nullable=False),
+        sa.Column('purpose', sa.String(length=10), nullable=False),
+        sa.Column('email', sa.String(length=254), nullable=False),
+        sa.Column('sent_by_id', sa.Integer(), sa.ForeignKey('users.id'), nullable=True),
+        sa.Column('sent_at', UTCDateTime(), nullable=False),
+    )
+    op.create_index('ix_invitations_user_id', 'invitations', ['user_id'])
+    op.create_table(
         'certificate_notices',
         sa.Column('certificate_id', sa.Integer(), sa.ForeignKey('certificates.id'), primary_key=True),
         sa.Column('sent_at', UTCDateTime(), nullable=False),
@@ -34,4 +44,5 @@ def upgrade():
 
 def downgrade():
     op.drop_table('certificate_notices')
+    op.drop_table('invitations')
     op.drop_table('answer_drafts')
