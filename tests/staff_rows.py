@@ -120,6 +120,8 @@ def expected_rows(people):
             role=p["role"].lower(),
             hire_date=p["hire_date"],
             status=p["status"].lower(),
+            kept=frozenset(column for column in ("department", "manager_email") if not p[column])
+            | ({"hire_date"} if p["hire_date"] is None else set()),
         ))
         line += 1 + p["full_name"].count("\n")
     return tuple(rows)

@@ -230,6 +230,15 @@ def test_missing_required_column_lists_what_was_found():
     assert "Found: 'Email', 'Name', 'Dept'" in error.message
 
 
+def test_rows_are_still_checked_when_the_header_misses_a_column():
+    data = make_csv("ann@example.org,Ann Lee,Nursing,,2024-02-30", "ann@example.org,,ICU,boss,",
+                    header="email,full_name,department,manager_email,hire_date")
+    parsed = parse_staff_csv(data)
+    assert where(parsed.errors) == [(1, None), (2, "hire_date"), (3, "full_name"), (3, "manager_email"), (3, "email")]
+    assert "missing the required columns role, status" in parsed.errors[0].message
+    assert parsed.rows == ()
+
+
 def test_semicolon_separated_file_gets_a_hint():
     error = only_error(parse_staff_csv(b"email;full_name;role;status\nann@example.org;Ann;employee;active\n"))
     assert error.line == 1 and "semicolons" in error.message
@@ -248,7 +257,8 @@ def test_header_aliases_case_and_spaces_and_extra_columns():
     parsed = parse_staff_csv(data)
     assert parsed.ok
     assert parsed.rows == (
-        StaffRow(2, "ann@example.org", "Ann Lee", "ICU", None, "employee", date(2020, 3, 1), "active"),)
+        StaffRow(2, "ann@example.org", "Ann Lee", "ICU", None, "employee", date(2020, 3, 1), "active",
+                 kept=frozenset({"manager_email"})),)
     assert parsed.ignored_columns == ("Employee ID", "Cost Center")
 
 
@@ -383,6 +393,7 @@ def test_every_problem_in_a_row_is_reported():
 def test_rows_with_errors_are_remembered_by_email():
     parsed = parse_staff_csv(make_csv(row(), row(email="bo@example.org", role="x")))
     assert parsed.rejected == {"bo@example.org": 3}
+    assert [(r.line, r.email, r.status) for r in parsed.rejected_rows] == [(3, "bo@example.org", "active")]
 
 
 # --- properties -------------------------------------------------------------------------------------

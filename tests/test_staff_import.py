@@ -1,4 +1,5 @@
-"""Staff import from HR: dry run, all-or-nothing apply, idempotent re-import, terminations."""
+"""Staff import from HR: dry run, all-or-nothing apply, idempotent re-import, terminations
+(the upload-then-apply page: test_staff_upload.py)."""
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -68,23 +69,6 @@ def test_admin_cannot_remove_own_access(app, people):
     csv = b"email,full_name,role,status\nada@test-health.example,Ada Admin,employee,active\n"
     outcome = import_staff(people.admin, csv, utcnow(), dry_run=False)
     assert not outcome.applied and "your own administrator access" in str(outcome.plan.errors[0])
-
-
-def test_upload_page_dry_run_and_apply(client, people, login):
-    login(people.admin)
-    page = "/people/import"
-    dry = client.post(page, data={"csrf_token": csrf_token(client, page),
-                                  "file": (FIXTURES / "hr_export.csv").open("rb")},
-                      content_type="multipart/form-data")
-    assert dry.status_code == 200 and "Dry run: nothing was changed" in dry.text
-    bad = client.post(page, data={"csrf_token": csrf_token(client, page), "apply": "y",
-                                  "file": (FIXTURES / "hr_export_with_errors.csv").open("rb")},
-                      content_type="multipart/form-data")
-    assert bad.status_code == 400 and "Problems found" in bad.text and "line " in bad.text
-    applied = client.post(page, data={"csrf_token": csrf_token(client, page), "apply": "y",
-                                      "file": (FIXTURES / "hr_export.csv").open("rb")},
-                          content_type="multipart/form-data")
-    assert applied.status_code == 200 and "Import applied" in applied.text
 
 
 def test_utf16_upload_is_refused_clearly(client, people, login, tmp_path):

@@ -4,7 +4,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 
 from app.staff.csv_import import ParsedFile, RowError, parse_staff_csv
-from app.staff.plan import Change, plan_import
+from app.staff.plan import Change, fingerprint, plan_import
 from tests.staff_rows import (
     FIXTURES,
     apply_to_snapshot,
@@ -95,14 +95,6 @@ def test_update_lists_changes_and_same_values_are_unchanged():
                                        Change("hire_date", None, date(2024, 1, 15)))
 
 
-def test_blank_cell_in_present_column_clears_the_value():
-    existing = [person(1, "boss@example.org"), person(2, "ann@example.org", manager="boss@example.org")]
-    plan = plan_csv(row(department="", manager="", hire_date=""), existing=existing)
-    assert plan.updates[0].changes == (Change("department", "Nursing", ""),
-                                       Change("manager_email", "boss@example.org", None),
-                                       Change("hire_date", date(2024, 1, 15), None))
-
-
 def test_absent_optional_columns_leave_those_fields_alone():
     existing = [person(1, "boss@example.org"), person(2, "ann@example.org", manager="boss@example.org")]
     plan = plan_import(parse_staff_csv(b"email,full_name,role,status\nann@example.org,Ann Lee,manager,active\n"),
@@ -174,7 +166,8 @@ def test_file_can_break_a_loop_and_database_only_loops_are_not_this_files_doing(
                 person(2, "b@example.org", manager="a@example.org"),
                 person(3, "c@example.org", manager="d@example.org"),
                 person(4, "d@example.org", manager="c@example.org")]
-    plan = plan_csv(row(email="a@example.org"), existing=existing)
+    assert plan_csv(row(email="a@example.org"), existing=existing).ok  # blank: keeps b, the old loop stays
+    plan = plan_csv(row(email="a@example.org", manager="(clear)"), existing=existing)
     assert plan.ok and plan.updates[0].changes == (Change("manager_email", "b@example.org", None),)
 
 
@@ -183,6 +176,26 @@ def test_parse_and_plan_errors_are_combined_and_sorted():
                     row(email="bo@example.org", manager="nope@example.org"))
     assert where(plan.errors) == [(2, "manager_email"), (3, "email"), (4, "manager_email")]
     assert not plan.ok and plan.changes_anything  # the caller refuses to apply a plan that is not ok
+
+
+def test_a_refused_row_has_its_manager_checked_in_the_same_round():
+    plan = plan_csv(row(hire_date="soon", manager="ghost@example.org"),
+                    row(email="bo@example.org", role="chief", manager="old@example.org"),
+                    row(email="cy@example.org", role="chief", manager="ghost@example.org", status="terminated"),
+                    existing=[person(1, "old@example.org", active=False)])
+    assert where(plan.errors) == [(2, "hire_date"), (2, "manager_email"), (3, "role"), (3, "manager_email"),
+                                  (4, "role")]
+    assert plan.errors[1].message.startswith("unknown manager ghost@example.org")
+    assert plan.errors[3].message.startswith("manager old@example.org is deactivated in PostReady")
+
+
+def test_fingerprint_follows_what_the_dry_run_shows():
+    existing = [person(1, "ann@example.org")]
+    first = plan_csv(row(department="ICU"), existing=existing)
+    assert fingerprint(first) == fingerprint(plan_csv(row(department="ICU"), existing=existing))
+    moved = [person(1, "ann@example.org", department="Pharmacy")]
+    assert fingerprint(first) != fingerprint(plan_csv(row(department="ICU"), existing=moved))
+    assert fingerprint(first) != fingerprint(plan_csv(row(department="ICU"), existing=[]))
 
 
 def test_file_errors_come_first():

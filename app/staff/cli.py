@@ -15,7 +15,10 @@ staff_cli = click.Group("staff", help="Staff records from HR.")
 @click.option("--as", "actor_email", help="Administrator recorded as doing the import (default: the first admin).")
 @with_appcontext
 def staff_import(file, dry_run, actor_email):
-    """Import an HR CSV export: create, change, deactivate; all or nothing."""
+    """Import an HR CSV export: create, change, deactivate; all or nothing.
+
+    A blank department, manager_email or hire_date keeps what PostReady has; (clear) empties it.
+    """
     from sqlalchemy import select
 
     from app.accounts.models import Role, User
@@ -53,3 +56,21 @@ def staff_import(file, dry_run, actor_email):
         sys.exit(1)
     if outcome.applied:
         db.session.commit()
+        from app.accounts.invitation_views import invite_new_people
+
+        sent, failed = invite_new_people([p.email for p in plan.creates], actor)
+        if plan.creates:
+            click.echo(f"{sent} invitation(s) emailed to the people created.")
+        for address in failed:
+            click.echo(f"NOT SENT: invitation to {address!r} (resend it from their page in PostReady)", err=True)
+
+
+@staff_cli.command("purge-uploads")
+@with_appcontext
+def purge_uploads():
+    """Remove staff files kept from web dry runs whose time is up (uploading does this too)."""
+    from app.staff.kept_uploads import discard
+    from app.timestamps import utcnow
+
+    removed = discard(None, utcnow())
+    click.echo(f"Removed {removed} expired staff upload{'' if removed == 1 else 's'}.")

@@ -6,6 +6,7 @@ from datetime import date
 
 from app.accounts.emails import EmailProblem, check_email
 from app.accounts.names import NameProblem, check_name
+from app.staff.csv_rows import CLEAR
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
@@ -25,6 +26,15 @@ def show(value: str, limit: int = 60) -> str:
     if len(value) > limit:
         value = value[: limit - 1] + "…"
     return repr(value)
+
+
+def is_blank(raw: str) -> bool:
+    return not raw.split()
+
+
+def is_clear(raw: str) -> bool:
+    """The cell holds the clear marker (any case, any spaces around it)."""
+    return " ".join(raw.split()).lower() == CLEAR
 
 
 def clean(raw: str) -> str:

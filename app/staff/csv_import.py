@@ -17,12 +17,19 @@ Choices made here:
 - Other control characters (for example NUL or ESC) are refused in every cell.
 - A row with any problem is left out of `ParsedFile.rows`; its email (when that
   email is valid and not a duplicate) is kept in `ParsedFile.rejected` so that
-  later checks can say "fix that line first" instead of "unknown manager".
-- Optional columns that are absent from the header are recorded in
-  `ParsedFile.columns`, so that the plan leaves those fields untouched; a blank
-  cell in a present column means "none" (and clears the value).
+  later checks can say "fix that line first" instead of "unknown manager", and
+  what could be read of it is in `ParsedFile.rejected_rows`, so that its manager
+  is checked in the same round as its other problems.
+- Optional columns (department, manager_email, hire_date) that are absent from
+  the header are recorded in `ParsedFile.columns`, so that the plan leaves those
+  fields untouched. A blank cell in a present optional column does the same for
+  its row: the column is in `StaffRow.kept` and an existing person keeps the
+  stored value (a new person gets none). To empty a field, the cell says
+  ``(clear)`` (`CLEAR`, any case); in a required column that is an error.
 - A missing header column or a duplicated one is reported against the header's
-  line; problems with no line at all (size, encoding, empty file) have line None.
+  line, and the rows are still checked, column by column, for what the header
+  does name (they are not planned); problems with no line at all (size,
+  encoding, empty file) have line None.
 """
 from __future__ import annotations
 
@@ -34,6 +41,7 @@ from app.staff import csv_cells, csv_text
 from app.staff.csv_cells import CellError, show
 from app.staff.csv_rows import (
     ALL_COLUMNS,
+    CLEAR,
     MAX_BYTES,
     MAX_DEPARTMENT_LENGTH,
     MAX_NAME_LENGTH,
@@ -43,13 +51,15 @@ from app.staff.csv_rows import (
     ROLES,
     STATUSES,
     ParsedFile,
+    RejectedRow,
     RowError,
     StaffRow,
 )
 
 # Importable from here, as before the rows and the text reading had modules of their own.
-__all__ = ["ALL_COLUMNS", "MAX_BYTES", "MAX_DEPARTMENT_LENGTH", "MAX_NAME_LENGTH", "MAX_ROWS", "OPTIONAL_COLUMNS",
-           "REQUIRED_COLUMNS", "ROLES", "STATUSES", "ParsedFile", "RowError", "StaffRow", "parse_staff_csv"]
+__all__ = ["ALL_COLUMNS", "CLEAR", "MAX_BYTES", "MAX_DEPARTMENT_LENGTH", "MAX_NAME_LENGTH", "MAX_ROWS",
+           "OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "ROLES", "STATUSES", "ParsedFile", "RejectedRow", "RowError",
+           "StaffRow", "parse_staff_csv"]
 
 # Header names are compared after lower-casing and dropping everything but
 # letters and digits, so "E-mail", "email_address" and "Email Address" all match.
@@ -123,33 +133,50 @@ def _read_header(line: int, header: list[str]) -> tuple[dict[str, int], list[str
 
 # --- cells ---------------------------------------------------------------------------
 
-def _read_cells(line: int, cells: Mapping[str, str], cache: dict[str, tuple[str, str]]) -> tuple[dict, list[RowError]]:
-    """The checked values of one row's cells (absent columns read as blank), and its problems."""
-    values: dict[str, object] = {}
+# What an optional column's value is when its cell is blank (kept), says CLEAR, or the column is absent.
+_NONE = {"department": "", "manager_email": None, "hire_date": None}
+
+
+def _read_cells(line: int, cells: Mapping[str, str], cache: dict[str, tuple[str, str]]
+                ) -> tuple[dict, frozenset[str], list[RowError]]:
+    """The checked values of one row's cells (columns absent from `cells` are not checked), the
+    optional columns it leaves blank, and its problems: every one, not only the first."""
+    values: dict[str, object] = dict(_NONE)
+    kept: set[str] = set()
     errors: list[RowError] = []
 
     def check(column: str, parse, *args) -> None:
-        try:
-            values[column] = parse(cells.get(column, ""), *args)
-        except CellError as exc:
-            errors.append(RowError(line, column, str(exc)))
+        if column not in cells:
+            return
+        raw = cells[column]
+        if column in _NONE and csv_cells.is_blank(raw):
+            kept.add(column)
+        elif column in _NONE and csv_cells.is_clear(raw):
+            pass  # emptied: the value stays none
+        elif csv_cells.is_clear(raw):
+            errors.append(RowError(line, column, (
+                f"{column} is required, so it cannot be cleared; {CLEAR} only empties the optional "
+                "columns department, manager_email and hire_date"
+            )))
+        else:
+            try:
+                values[column] = parse(raw, *args)
+            except CellError as exc:
+                errors.append(RowError(line, column, str(exc)))
 
     check("email", csv_cells.email, "email", cache)
     check("full_name", csv_cells.name, "full_name")
     check("department", csv_cells.text, "department", MAX_DEPARTMENT_LENGTH, False)
-    if cells.get("manager_email", "").strip():
-        check("manager_email", csv_cells.email, "manager_email", cache)
-    else:
-        values["manager_email"] = None
+    check("manager_email", csv_cells.email, "manager_email", cache)
     check("role", csv_cells.choice, "role", ROLES)
     check("status", csv_cells.choice, "status", STATUSES, " (use terminated for people who have left)")
     check("hire_date", csv_cells.hire_date)
-    if values.get("email") is not None and values["email"] == values.get("manager_email"):
+    if values.get("email") is not None and values["email"] == values["manager_email"]:
         errors.append(RowError(line, "manager_email", (
-            "the person is named as their own manager; leave manager_email blank "
-            "or enter the email of the person they report to"
+            "the person is named as their own manager; leave manager_email blank to keep the current one, "
+            f"write {CLEAR} for none, or enter the email of the person they report to"
         )))
-    return values, errors
+    return values, frozenset(kept), errors
 
 
 # --- the whole file --------------------------------------------------------------------
@@ -175,12 +202,11 @@ def parse_staff_csv(data: bytes) -> ParsedFile:
         return _file_error(f"the file has {len(data_records):,} staff rows, over the limit of {MAX_ROWS:,}; "
                            "split it into smaller files and import each one")
     positions, ignored, header_errors = _read_header(header_line, header)
-    if header_errors:
-        return ParsedFile(rows=(), errors=tuple(header_errors), columns=(), ignored_columns=tuple(ignored))
 
     columns = tuple(name for name in ALL_COLUMNS if name in positions)
-    errors = list(syntax_errors)
+    errors = list(header_errors) + list(syntax_errors)
     rows: list[StaffRow] = []
+    rejected_rows: list[RejectedRow] = []
     seen: dict[str, tuple[int, str]] = {}  # email -> (line, email as written)
     rejected: dict[str, int] = {}
     cache: dict[str, tuple[str, str]] = {}
@@ -193,7 +219,7 @@ def parse_staff_csv(data: bytes) -> ParsedFile:
             )))
             continue
         cells = {name: record[index] for name, index in positions.items()}
-        values, row_errors = _read_cells(line, cells, cache)
+        values, kept, row_errors = _read_cells(line, cells, cache)
         email = values.get("email")
         if email is not None:
             written = cells["email"].strip()
@@ -210,14 +236,18 @@ def parse_staff_csv(data: bytes) -> ParsedFile:
                     rejected[email] = line
         if row_errors:
             errors.extend(row_errors)
-        else:
-            rows.append(StaffRow(line=line, **values))
+            rejected_rows.append(RejectedRow(line, email, values["manager_email"], values.get("status")))
+        elif not header_errors:
+            rows.append(StaffRow(line=line, kept=kept, **values))
 
     errors.sort(key=lambda e: (e.line is not None, e.line or 0))
+    if header_errors:  # the rows were checked, but without a sound header none is planned
+        return ParsedFile(rows=(), errors=tuple(errors), columns=(), ignored_columns=tuple(ignored))
     return ParsedFile(
         rows=tuple(rows),
         errors=tuple(errors),
         columns=columns,
         ignored_columns=tuple(ignored),
         rejected=MappingProxyType(rejected),
+        rejected_rows=tuple(rejected_rows),
     )

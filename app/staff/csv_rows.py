@@ -18,6 +18,9 @@ REQUIRED_COLUMNS = ("email", "full_name", "role", "status")
 OPTIONAL_COLUMNS = ("department", "manager_email", "hire_date")
 ALL_COLUMNS = ("email", "full_name", "department", "manager_email", "role", "status", "hire_date")
 
+# A blank optional cell keeps what PostReady has; this marker in one empties the field instead.
+CLEAR = "(clear)"
+
 
 @dataclass(frozen=True)
 class StaffRow:
@@ -29,6 +32,20 @@ class StaffRow:
     role: str                  # "employee" | "manager" | "admin"
     hire_date: date | None
     status: str                # "active" | "terminated"
+    # Optional columns whose cell was blank: an existing person keeps the stored value (the field above
+    # then reads as none: "" or None). A cell that says CLEAR is not in here: it empties the field.
+    kept: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """What could be read of a row left out for its errors, so its manager can still be checked
+    in the same round; each field is None when its cell was blank or could not be read."""
+
+    line: int
+    email: str | None
+    manager_email: str | None
+    status: str | None
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,8 @@ class ParsedFile:
     ignored_columns: tuple[str, ...] = ()
     # Email -> line of rows left out because of errors (so they are not "unknown").
     rejected: Mapping[str, int] = field(default_factory=dict)
+    # Every row left out because of errors, in file order.
+    rejected_rows: tuple[RejectedRow, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -19,7 +19,10 @@ The rules:
   Fields are compared after the same normalisation the parser applies.
 - Only the columns the file has are compared: if the header has no
   department, manager_email or hire_date column, that field is left alone. A
-  blank cell in a column the file does have means "none", and clears the value.
+  blank cell in one of those columns leaves that person's field alone too
+  (`StaffRow.kept`): the planned row carries the stored value, so it is no
+  change. A cell that says ``(clear)`` empties the field. For a new person,
+  blank and ``(clear)`` both mean none.
 - People in the database who are absent from the file are left alone, so a
   file may list one department only. (If a manager the file deactivates still
   has active reports who are not in the file, that is a warning, not an error.)
@@ -29,6 +32,13 @@ The rules:
   error on the rows that still report to them. Reporting lines may not loop,
   judged on the state after the import (file rows over database values).
 - Skipped rows (terminated, never existed) are not checked against managers.
+- A kept (blank) manager_email is the file's concern only if the file
+  terminates that manager while the person stays active; a manager who was
+  already deactivated in PostReady is not this file's doing. Loops are judged
+  the same way: only a row that sets its manager is named.
+- Rows the parser refused are not planned, but their managers are checked
+  (must exist; must be active for an active row), so that every problem of a
+  row is found in one round.
 
 A manager may be created by the same file as the people who report to them, so
 a service applying the plan should create every new person before it sets
@@ -37,8 +47,10 @@ gives only "unchanged" actions.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from app.staff import reporting_lines
@@ -148,6 +160,14 @@ def _current(person: ExistingPerson) -> dict[str, object]:
     }
 
 
+def _resolved(row: StaffRow, person: ExistingPerson | None) -> StaffRow:
+    """The row with each kept (blank) field set to what the person has now, so it changes nothing."""
+    if person is None or not row.kept:
+        return row
+    current = _current(person)
+    return replace(row, **{name: current[name] for name in row.kept})
+
+
 def _changes(person: ExistingPerson, row: StaffRow, columns: frozenset[str]) -> tuple[Change, ...]:
     old = _current(person)
     return tuple(
@@ -171,12 +191,14 @@ def _action(person: ExistingPerson | None, row: StaffRow, changes: tuple[Change,
 def plan_import(parsed: ParsedFile, existing: Sequence[ExistingPerson]) -> ImportPlan:
     """Plan the import of `parsed` over the database snapshot `existing`; see the module docstring."""
     database = {normal_email(p.email): p for p in existing}
-    in_file = {row.email: row for row in parsed.rows}
+    in_file: dict[str, StaffRow] = {}  # email -> the row as planned (kept fields filled in)
     columns = frozenset(parsed.columns)
 
     people = []
     for row in parsed.rows:
         person = database.get(row.email)
+        row = _resolved(row, person)
+        in_file[row.email] = row
         changes = _changes(person, row, columns) if person is not None else ()
         action = _action(person, row, changes)
         people.append(PlannedPerson(
@@ -192,8 +214,21 @@ def plan_import(parsed: ParsedFile, existing: Sequence[ExistingPerson]) -> Impor
     warnings: list[RowError] = []
     if "manager_email" in columns:
         errors += reporting_lines.manager_errors(people, in_file, database, parsed.rejected)
+        errors += reporting_lines.rejected_row_errors(parsed.rejected_rows, in_file, database, parsed.rejected)
         errors += reporting_lines.loop_errors(people, in_file, database)
     deactivated = [p for p in people if p.action == DEACTIVATE]
     warnings += reporting_lines.orphan_warnings(deactivated, in_file, database)
     errors.sort(key=lambda e: (e.line is not None, e.line or 0))
     return ImportPlan(people=tuple(people), errors=tuple(errors), warnings=tuple(warnings))
+
+
+def fingerprint(plan: ImportPlan) -> str:
+    """A digest of everything a dry run shows (each row's action and changes, the problems and the
+    warnings): equal digests mean applying now would do what the dry run said."""
+    shown = {
+        "people": [[p.line, p.email, p.action, [[c.field, str(c.old), str(c.new)] for c in p.changes]]
+                   for p in plan.people],
+        "errors": [str(e) for e in plan.errors],
+        "warnings": [str(w) for w in plan.warnings],
+    }
+    return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode("utf-8")).hexdigest()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from app.staff.csv_rows import RowError, StaffRow
+from app.staff.csv_rows import CLEAR, RowError, StaffRow
 
 if TYPE_CHECKING:
     from app.staff.plan import ExistingPerson
@@ -33,37 +33,71 @@ def _active_after(email: str, in_file: Mapping[str, StaffRow], database: Mapping
 def manager_errors(people, in_file, database, rejected) -> list[RowError]:
     errors = []
     for planned in people:
-        row, manager = planned.row, planned.row.manager_email
-        if manager is None or planned.skipped:
+        row = planned.row
+        if row.manager_email is None or planned.skipped:
             continue
-
-        missing = not _exists_after(manager, in_file, database)
-        inactive = row.status == "active" and not _active_after(manager, in_file, database)
-        if not (missing or inactive):
-            continue
-        if manager not in in_file and manager in rejected:
-            message = f"manager {manager} is on line {rejected[manager]}, which has errors; fix that line first"
-        elif missing and manager in in_file:
-            message = (f"manager {manager} is terminated on line {in_file[manager].line} and is not in PostReady, "
-                       "so they cannot be anyone's manager; name a different manager or leave manager_email blank")
-        elif missing:
-            message = f"unknown manager {manager}: add them to the file or create them first"
-        elif manager in in_file:
-            message = (f"manager {manager} is terminated on line {in_file[manager].line}, but this person stays "
-                       "active and still reports to them; give this person a new manager in the file")
+        if "manager_email" in row.kept:
+            errors += _kept_manager_error(row, in_file)
         else:
-            message = (f"manager {manager} is deactivated in PostReady; name an active manager, "
-                       "or add them to the file with status active to reactivate them")
-        errors.append(RowError(row.line, "manager_email", message))
+            errors += _named_manager_error(row.line, row.manager_email, row.status, in_file, database, rejected)
     return errors
 
 
+def rejected_row_errors(rejected_rows, in_file, database, rejected) -> list[RowError]:
+    """The managers named by rows refused for other problems, so that no problem waits for a second round."""
+    errors = []
+    for row in rejected_rows:
+        if row.manager_email is None or row.manager_email == row.email:
+            continue
+        if row.status == "terminated" and (row.email is None or row.email not in database):
+            continue  # a leaver who was never here (or cannot be told): nothing would happen to them
+        errors += _named_manager_error(row.line, row.manager_email, row.status, in_file, database, rejected)
+    return errors
+
+
+def _named_manager_error(line, manager, status, in_file, database, rejected) -> list[RowError]:
+    """The problem with a manager the row names, if any. `status` may be None (unreadable):
+    then only whether the manager exists is checked."""
+    missing = not _exists_after(manager, in_file, database)
+    inactive = status == "active" and not _active_after(manager, in_file, database)
+    if not (missing or inactive):
+        return []
+    if manager not in in_file and manager in rejected:
+        message = f"manager {manager} is on line {rejected[manager]}, which has errors; fix that line first"
+    elif missing and manager in in_file:
+        message = (f"manager {manager} is terminated on line {in_file[manager].line} and is not in PostReady, "
+                   "so they cannot be anyone's manager; name a different manager, or write "
+                   f"{CLEAR} for none")
+    elif missing:
+        message = f"unknown manager {manager}: add them to the file or create them first"
+    elif manager in in_file:
+        message = (f"manager {manager} is terminated on line {in_file[manager].line}, but this person stays "
+                   "active and still reports to them; give this person a new manager in the file")
+    else:
+        message = (f"manager {manager} is deactivated in PostReady; name an active manager, "
+                   "or add them to the file with status active to reactivate them")
+    return [RowError(line, "manager_email", message)]
+
+
+def _kept_manager_error(row: StaffRow, in_file) -> list[RowError]:
+    """A blank manager_email keeps the stored manager: a problem only if this file terminates them."""
+    manager = row.manager_email
+    if row.status != "active" or manager not in in_file or in_file[manager].status == "active":
+        return []
+    return [RowError(row.line, "manager_email", (
+        f"manager_email is blank, which keeps this person's manager {manager}, but line "
+        f"{in_file[manager].line} terminates {manager} and this person stays active; enter their new "
+        f"manager's email, or {CLEAR} to leave them without one"
+    ))]
+
+
 def _manager_after(people, database) -> dict[str, tuple[str | None, bool]]:
-    """Everyone who exists after the import -> (their manager, whether the file set it)."""
+    """Everyone who exists after the import -> (their manager, whether the file set it: a kept blank
+    manager_email did not)."""
     result = {email: (normal_email(p.manager_email), False) for email, p in database.items()}
     for planned in people:
         if not planned.skipped:
-            result[planned.email] = (planned.row.manager_email, True)
+            result[planned.email] = (planned.row.manager_email, "manager_email" not in planned.row.kept)
     return result
 
 

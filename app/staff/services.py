@@ -1,4 +1,9 @@
-"""Apply a staff import: all of it in one transaction, or none of it."""
+"""Check and apply a staff import: all of it in one transaction, or none of it.
+
+On the web an admin uploads once: `check_upload` is the dry run and keeps the file (kept_uploads.py);
+`apply_upload` plans that same file again over the records as they are now and applies it only if
+the plan is still the one the admin saw and confirmed. The CLI uses `import_staff`.
+"""
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,8 +18,13 @@ from app.assignments.services import assign_onboarding
 from app.audit.services import record
 from app.extensions import db
 from app.permissions import can_manage_people
+from app.staff import kept_uploads
 from app.staff.csv_import import RowError, parse_staff_csv
-from app.staff.plan import ExistingPerson, ImportPlan, plan_import
+from app.staff.kept_uploads import KeptUpload, UploadGone
+from app.staff.plan import ExistingPerson, ImportPlan, fingerprint, plan_import
+
+__all__ = ["ImportOutcome", "ImportRefused", "ImportReview", "UploadGone", "apply_upload", "check_upload",
+           "import_staff"]
 
 
 class ImportRefused(Exception):
@@ -35,6 +45,17 @@ class ImportOutcome:
                 f"{len(p.unchanged)} unchanged; {len(p.errors)} error(s), {len(p.warnings)} warning(s).")
 
 
+@dataclass(frozen=True)
+class ImportReview:
+    """What the import page shows after an upload or an attempt to apply one."""
+
+    outcome: ImportOutcome
+    fingerprint: str                  # of the plan shown: what "Apply these changes" confirms
+    upload: KeptUpload | None = None  # kept for applying; None when there is nothing to apply
+    refusal: str = ""                 # why an attempt to apply did not apply
+    changed_since: bool = False       # the refusal is that the plan is no longer the one the admin saw
+
+
 def existing_people() -> list[ExistingPerson]:
     manager = aliased(User)
     rows = db.session.execute(
@@ -46,8 +67,8 @@ def existing_people() -> list[ExistingPerson]:
     return [ExistingPerson(i, e, n, d or "", m, r, h, a) for i, e, n, d, m, r, h, a in rows]
 
 
-def import_staff(actor: User, data: bytes, now: datetime, dry_run: bool) -> ImportOutcome:
-    """Plan the import; unless dry_run (or the plan has errors), apply it. The caller commits."""
+def _plan(actor: User, data: bytes) -> ImportPlan:
+    """The file's plan over the records as they are now, refusing a row that ends the actor's own admin access."""
     if not can_manage_people(actor):
         raise ImportRefused("Only an administrator can import staff.")
     plan = plan_import(parse_staff_csv(data), existing_people())
@@ -57,13 +78,61 @@ def import_staff(actor: User, data: bytes, now: datetime, dry_run: bool) -> Impo
             plan.errors + (RowError(own.line, "role", "This row would remove your own administrator access; "
                                     "ask another administrator to make that change."),),
             key=lambda e: (e.line or 0))), plan.warnings)
-    if dry_run or not plan.ok:
-        return ImportOutcome(plan, False)
+    return plan
+
+
+def _apply_and_record(plan: ImportPlan, actor: User, data: bytes, now: datetime) -> ImportOutcome:
     _apply(plan, actor, now)
     record("staff.imported", actor=actor, subject_type="file", subject_id=hashlib.sha256(data).hexdigest()[:64],
            at=now, details={"created": len(plan.creates), "changed": len(plan.updates),
                             "deactivated": len(plan.deactivations), "reactivated": len(plan.reactivations)})
     return ImportOutcome(plan, True)
+
+
+def import_staff(actor: User, data: bytes, now: datetime, dry_run: bool) -> ImportOutcome:
+    """Plan the import; unless dry_run (or the plan has errors), apply it. The caller commits."""
+    plan = _plan(actor, data)
+    if dry_run or not plan.ok:
+        return ImportOutcome(plan, False)
+    return _apply_and_record(plan, actor, data, now)
+
+
+def check_upload(actor: User, filename: str, data: bytes, now: datetime) -> ImportReview:
+    """The dry run of an upload. A sound file that changes something is kept for `apply_upload`;
+    the admin's earlier uploads, and everyone's expired ones, are removed."""
+    plan = _plan(actor, data)
+    kept_uploads.discard(actor.id, now)
+    upload = None
+    if plan.ok and plan.changes_anything:
+        upload = kept_uploads.keep(actor.id, filename, data, now)
+    return ImportReview(ImportOutcome(plan, False), fingerprint(plan), upload)
+
+
+def apply_upload(actor: User, token: str, seen: str, confirmed: bool, now: datetime) -> ImportReview:
+    """Apply the admin's kept upload if its plan over the records as they are now is still the one they
+    saw (`seen`, its fingerprint) and they confirmed it; otherwise say why and show the plan as it is now.
+    Raises UploadGone when the token names no upload this admin may apply. The caller commits."""
+    upload = kept_uploads.load(token, actor.id, now)
+    plan = _plan(actor, upload.data)
+    shown = fingerprint(plan)
+    if not plan.ok or not plan.changes_anything:
+        kept_uploads.take(upload)  # it can no longer be applied: keep it no longer
+        why = ("it now has problems against PostReady's records, which changed since the dry run; "
+               "fix them and upload the file again" if not plan.ok else
+               "PostReady's records already match it (they changed since the dry run)")
+        return ImportReview(ImportOutcome(plan, False), shown, refusal=f"Nothing was applied: {why}.",
+                            changed_since=True)
+    if shown != seen:
+        return ImportReview(ImportOutcome(plan, False), shown, upload, refusal=(
+            "Nothing was applied: PostReady's records changed since the dry run, so this file would now make "
+            "different changes. Check the result below; if it is right, confirm and apply it again."),
+            changed_since=True)
+    if not confirmed:
+        return ImportReview(ImportOutcome(plan, False), shown, upload, refusal=(
+            "Nothing was applied yet: tick the box to confirm these changes, then apply them."))
+    if not kept_uploads.take(upload):
+        raise UploadGone("This upload is being applied or was applied already; see the People list.")
+    return ImportReview(_apply_and_record(plan, actor, upload.data, now), shown)
 
 
 def _apply(plan: ImportPlan, actor: User, now: datetime) -> None:
@@ -73,8 +142,9 @@ def _apply(plan: ImportPlan, actor: User, now: datetime) -> None:
     with db.session.no_autoflush:
         for planned in plan.creates:
             row = planned.row
+            # no password: they choose one from the invitation sent after the commit
             user = User(email=row.email, full_name=row.full_name, role=row.role, hire_date=row.hire_date,
-                        department=department_named(row.department), active=True, must_change_password=True)
+                        department=department_named(row.department), active=True)
             db.session.add(user)
             people[row.email] = user
             created.append(user)
