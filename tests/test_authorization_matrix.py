@@ -39,7 +39,10 @@ MATRIX = {
     "accounts.new_person": ("GET", "/people/new", ADMIN_ONLY),
     "accounts.people": ("GET", "/people", ADMIN_ONLY),
     "accounts.reactivate": ("POST", "/people/{eli}/reactivate", ADMIN_ONLY),
-    "accounts.temporary_password": ("POST", "/people/{eli}/temporary-password", ADMIN_ONLY),
+    "accounts.send_link": ("POST", "/people/{eli}/invite", ADMIN_ONLY),
+    "invitations.welcome": ("GET", "/welcome/not-a-token", {"*": 400}),         # public; a bad link: 400
+    "invitations.reset_password": ("GET", "/reset-password/not-a-token", {"*": 400}),
+    "invitations.forgot_password": ("GET", "/forgot-password", {"*": OK}),
     "api.openapi": ("GET", "/api/v1/openapi.json", PUBLIC),
     "api.platform_right": ("GET", "/api/v1/people/{eli_email}/posting-rights/instagram", API),
     "api.posting_rights": ("GET", "/api/v1/people/{eli_email}/posting-rights", API),
@@ -65,6 +68,7 @@ MATRIX = {
     # only the person taking the quiz saves drafts (an empty form is malformed: 400); everyone else: 404
     "quizzes.draft": ("POST", "/attempts/{attempt}/draft", {"anon": L, "gone": L, "emp": 400, "*": 404}),
     "reports.item_analysis": ("GET", "/reports/questions", ADMIN_ONLY),
+    "reports.remind": ("POST", "/reminders", MANAGERS_AND_ADMINS),
     "quizzes.start": ("POST", "/learn/test-course/privacy/quiz", SIGNED_IN),
     "reports.audit_pdf": ("GET", "/reports/audit.pdf", MANAGERS_AND_ADMINS),
     "reports.new_hires": ("GET", "/reports/new-hires", MANAGERS_AND_ADMINS),
@@ -78,6 +82,8 @@ MATRIX = {
     "rights.person_rights": ("GET", "/people/{eli}/rights", ELIS_RECORD),
     "rights.suspend": ("POST", "/people/{eli}/rights/suspend", {**ELIS_RECORD, "emp": 403, "mgr": 400, "admin": 400}),
     "rights.team_rights": ("GET", "/team/rights", MANAGERS),
+    # an admin's POST without an upload's token is malformed: 400 (tests/test_staff_upload.py: the real flow)
+    "staff.apply_import": ("POST", "/people/import/apply", {**ADMIN_ONLY, "admin": 400}),
     "staff.import_people": ("GET", "/people/import", ADMIN_ONLY),
 }
 UNCHECKED = {"static"}  # files only

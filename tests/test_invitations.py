@@ -86,3 +86,16 @@ def test_a_tampered_link_or_a_deactivated_person_gets_a_way_forward(app, client,
     people.employee.active = False
     db.session.commit()
     assert client.get(link).status_code == 400
+
+
+def test_people_the_hr_import_creates_are_invited(app, cli, people, smtp):  # noqa: F811
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures" / "staff"
+    result = cli("staff", "import", str(fixtures / "hr_export.csv"))
+    assert result.exit_code == 0, result.output
+    created = db.session.scalars(select(User).where(User.password_hash.is_(None), User.active)).all()
+    assert created and f"{len(created)} invitation(s) emailed" in result.output
+    invited = {to[0] for to, _raw in smtp.messages}
+    assert {u.email for u in created} <= invited
+    assert all("/welcome/" in body(raw) for _to, raw in smtp.messages)

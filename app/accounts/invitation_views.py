@@ -33,6 +33,33 @@ def email_link(person, purpose: str, actor) -> bool:
     return True
 
 
+def invite_new_people(emails: list[str], actor) -> tuple[int, list[str]]:
+    """After an import's commit: invite each person it created, over one connection. Returns how many
+    were sent and the addresses that failed (an admin resends those from the person's page)."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+
+    people = list(db.session.scalars(select(User).where(User.email.in_(emails), User.password_hash.is_(None))))
+    sent, failed = 0, []
+    now = utcnow()
+    try:
+        with Mailer(current_app.config) as mailer:
+            for person in people:
+                try:
+                    mailer.send(invitation_mail(person, "invite"))
+                except MailFailed:
+                    failed.append(person.email)
+                    continue
+                record_sent(person, "invite", actor, now)
+                db.session.commit()
+                sent += 1
+    except OSError as exc:  # the mail server cannot be reached at all
+        current_app.logger.warning("invitations not sent: %s", exc)
+        failed = [p.email for p in people][sent:]
+    return sent, failed
+
+
 def _choose_password(token: str, purpose: str):
     try:
         person = person_for_link(token, purpose)
