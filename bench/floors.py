@@ -129,6 +129,7 @@ def export_csv(conn, courses_dir: str) -> str:
         row[6 + index[cert]] = label(now, when(valid_until), when(issued), when(expires), when(revoked), done_n,
                                      fresh_n, len(reqs[index[cert]][2]), bool(started), when(due_at), bool(suspended))
     out = io.StringIO()
+    out.write("\ufeff")  # the byte-order mark the app's CSV starts with (for Excel): the same bytes
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(map(safe, ["Name", "Email", "Department", "Manager", "Hire date", "Active", *(r[1] for r in reqs)]))
     writer.writerows(map(safe, row) for _, row in sorted(people.items(), key=lambda p: (p[1][0].casefold(), p[0])))

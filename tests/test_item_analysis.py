@@ -47,7 +47,7 @@ def test_the_admin_page_and_csv_read_the_stored_attempts(client, course, people,
     csv = client.get("/reports/questions", query_string={"format": "csv"})
     assert csv.status_code == 200 and csv.mimetype == "text/csv" and csv.headers["Cache-Control"] == "no-store"
     lines = csv.text.strip().splitlines()
-    assert lines[0].startswith("Module,Question,Seen,Share right,Discrimination")
+    assert lines[0].startswith("\ufeffModule,Question,Seen,Share right,Discrimination")
     seen = {line.split(",")[1]: int(line.split(",")[2]) for line in lines[1:] if line.startswith("privacy,")}
     assert sum(seen.values()) == 4 * 4  # four attempts of four drawn questions each
     bad = client.get("/reports/questions", query_string={"from": "2026-13-01"})

@@ -189,7 +189,8 @@ def test_csv_export_is_formula_safe(client, course, people, login):
     login(people.manager)
     response = client.get("/team.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.text)))
+    assert response.data.startswith("\ufeff".encode())  # Excel then reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(response.text.removeprefix("\ufeff"))))
     names = [r[0] for r in rows]
     assert "'=HYPERLINK(\"http://evil.example\")" in names
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
@@ -199,7 +200,7 @@ def test_csv_export_is_formula_safe(client, course, people, login):
 def test_safe_cell():
     assert [safe_cell(v) for v in ["=1+1", "+1", "-1", "@x", "\tx", "ok", None, 5]] == \
         ["'=1+1", "'+1", "'-1", "'@x", "'\tx", "ok", "", "5"]
-    assert csv_text(["a"], [["=x"]]) == "a\r\n'=x\r\n"
+    assert csv_text(["a"], [["=x"]]) == "\ufeffa\r\n'=x\r\n"  # the byte-order mark Excel needs for UTF-8
 
 
 def test_managers_see_only_their_reporting_line(client, course, people, login):
