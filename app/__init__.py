@@ -104,6 +104,9 @@ def _configure_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.branding import init_branding
+
+    init_branding(app)
     from app.accounts.invitation_views import bp as invitations_bp
     from app.accounts.views import bp as accounts_bp
     from app.api.token_views import admin_bp as api_tokens_bp

@@ -31,6 +31,8 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY", INSECURE_DEV_KEY),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
         "ORG_NAME": env.get("ORG_NAME", "PostReady Demo Health"),
+        "ORG_BRAND_COLOR": env.get("ORG_BRAND_COLOR", "#0b5cad"),  # buttons and links (white text must read on it)
+        "ORG_LOGO_FILE": env.get("ORG_LOGO_FILE"),  # a PNG, SVG or JPEG shown in the page header
         "COURSES_DIR": env.get("COURSES_DIR", BUNDLED_COURSES_DIR),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=not _bool(env.get("FLASK_DEBUG"))),
         "REDIS_URL": env.get("REDIS_URL"),

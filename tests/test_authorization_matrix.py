@@ -35,6 +35,8 @@ MATRIX = {
     "accounts.deactivate": ("POST", "/people/{eli}/deactivate", ADMIN_ONLY),
     "accounts.edit_person": ("GET", "/people/{eli}/edit", ADMIN_ONLY),
     "accounts.login": ("GET", "/login", PUBLIC),
+    "branding.brand_css": ("GET", "/brand.css", PUBLIC),
+    "branding.logo": ("GET", "/brand/logo", {"*": 404}),  # no logo configured here
     "accounts.logout": ("POST", "/logout", {"*": L}),  # signed out, or sent to sign in
     "accounts.new_person": ("GET", "/people/new", ADMIN_ONLY),
     "accounts.people": ("GET", "/people", ADMIN_ONLY),

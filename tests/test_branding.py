@@ -1,0 +1,29 @@
+"""The organisation's name, colour and logo on every page; a favicon; an unreadable colour refused."""
+from app import create_app
+from app.branding import DEFAULT_COLOR, contrast_with_white
+
+
+def test_brand_colour_and_logo_are_served(app, client, tmp_path):
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', encoding="utf-8")
+    app.config.update(ORG_LOGO_FILE=str(logo), BRAND_COLOR="#7a1f5c")
+    page = client.get("/login").text
+    assert '/brand.css' in page and 'favicon.svg' in page and 'src="/brand/logo"' in page
+    css = client.get("/brand.css")
+    assert css.mimetype == "text/css" and "--brand: #7a1f5c" in css.text
+    served = client.get("/brand/logo")
+    assert served.status_code == 200 and served.mimetype == "image/svg+xml"
+    assert client.get("/static/favicon.svg").status_code == 200
+
+
+def test_no_logo_configured_is_a_404_and_no_img(app, client):
+    assert client.get("/brand/logo").status_code == 404
+    assert 'class="org-logo"' not in client.get("/login").text
+
+
+def test_a_colour_white_text_cannot_be_read_on_falls_back(tmp_path, database_url):
+    from tests.conftest import _config
+
+    app = create_app({**_config(database_url, tmp_path), "ORG_BRAND_COLOR": "#ffee88"})
+    assert app.config["BRAND_COLOR"] == DEFAULT_COLOR
+    assert contrast_with_white(DEFAULT_COLOR) >= 4.5
