@@ -100,8 +100,14 @@ def test_new_hire_reads_fails_retakes_passes_and_is_certified(site, new_page, tm
     expect(first.locator(".citation")).to_contain_text("Source:")
     assert len(first.locator(".feedback").first.inner_text().strip()) > 10
 
+    # The result's next step: read again what was missed (named lesson by lesson), retry at a time.
+    next_step = page.locator("#result .next-step")
+    expect(next_step).to_contain_text("read again what this attempt missed")
+    expect(page.locator("#result .status-line")).to_contain_text(re.compile(r"Not passed \(0%\) · retry after"))
+    missed = next_step.locator(".reread-list a").first.get_attribute("href")
+    page.goto(site.url(missed.rsplit("/", 1)[0] + "/"))  # the module page
+
     # The cooldown holds: no retake straight away, and the lessons the attempt missed are listed.
-    page.locator("#result").get_by_role("link", name="module page").click()
     expect(page.locator(".notice").filter(has_text="minutes after a failed attempt")).to_be_visible()
     expect(page.get_by_role("button", name="Start the quiz")).to_have_count(0)
     reread = page.locator(".reread a")
