@@ -105,8 +105,10 @@ def _configure_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.branding import init_branding
+    from app.localtime import init_localtime
 
     init_branding(app)
+    init_localtime(app)
     from app.accounts.invitation_views import bp as invitations_bp
     from app.accounts.views import bp as accounts_bp
     from app.api.token_views import admin_bp as api_tokens_bp

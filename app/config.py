@@ -31,6 +31,7 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY", INSECURE_DEV_KEY),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
         "ORG_NAME": env.get("ORG_NAME", "PostReady Demo Health"),
+        "ORG_TIMEZONE": env.get("ORG_TIMEZONE", "UTC"),  # IANA name (America/Chicago) for every date shown
         "ORG_BRAND_COLOR": env.get("ORG_BRAND_COLOR", "#0b5cad"),  # buttons and links (white text must read on it)
         "ORG_LOGO_FILE": env.get("ORG_LOGO_FILE"),  # a PNG, SVG or JPEG shown in the page header
         "COURSES_DIR": env.get("COURSES_DIR", BUNDLED_COURSES_DIR),

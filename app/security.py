@@ -25,7 +25,8 @@ EVERY_RESPONSE = (
 )
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 # The same for everyone and free of personal data: browsers and proxies may keep these.
-PUBLIC_ENDPOINTS = {"static", "branding.brand_css", "branding.logo", "api.openapi", "certificates.public_key_pem", "certificates.public_key_jwk"}
+PUBLIC_ENDPOINTS = {"static", "branding.brand_css", "branding.logo", "api.openapi", "certificates.public_key_pem",
+                    "certificates.public_key_jwk"}
 
 
 def register(app: Flask) -> None:

@@ -42,6 +42,7 @@ MATRIX = {
     "accounts.people": ("GET", "/people", ADMIN_ONLY),
     "accounts.reactivate": ("POST", "/people/{eli}/reactivate", ADMIN_ONLY),
     "accounts.send_link": ("POST", "/people/{eli}/invite", ADMIN_ONLY),
+    "accounts.time_zone": ("GET", "/account/time-zone", SIGNED_IN),
     "invitations.welcome": ("GET", "/welcome/not-a-token", {"*": 400}),         # public; a bad link: 400
     "invitations.reset_password": ("GET", "/reset-password/not-a-token", {"*": 400}),
     "invitations.forgot_password": ("GET", "/forgot-password", {"*": OK}),

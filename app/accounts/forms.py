@@ -47,3 +47,7 @@ class ForgotPasswordForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that only needs its CSRF token."""
+
+
+class TimeZoneForm(FlaskForm):
+    timezone = SelectField("Time zone", validate_choice=True)

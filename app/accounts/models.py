@@ -45,6 +45,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name; None: the organisation's
     # Part of the login cookie; replacing it ends every session of this person.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

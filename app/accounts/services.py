@@ -193,3 +193,17 @@ def reporting_line(manager: User, include_inactive: bool = True) -> list[User]:
     if not include_inactive:
         query = query.where(User.active)
     return list(db.session.scalars(query))
+
+
+def set_time_zone(user: User, name: str | None) -> None:
+    """The person's own time zone for every date shown to them (None: the organisation's). Caller commits."""
+    from app.localtime import UnknownTimeZone, zone_named
+
+    if name:
+        try:
+            zone_named(name)
+        except UnknownTimeZone as exc:
+            raise AccountError(str(exc)) from None
+    user.timezone = name or None
+    record("person.time_zone_set", actor=user, subject_type="user", subject_id=user.id,
+           details={"time_zone": user.timezone})

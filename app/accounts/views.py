@@ -13,6 +13,7 @@ from app.accounts.forms import (
     ConfirmForm,
     LoginForm,
     PersonForm,
+    TimeZoneForm,
 )
 from app.accounts.invitation_views import email_link
 from app.accounts.invitations import invitation_states
@@ -25,12 +26,14 @@ from app.accounts.services import (
     create_person,
     deactivate_person,
     reactivate_person,
+    set_time_zone,
     update_person,
 )
 from app.audit.services import record
 from app.auth import permission_required
 from app.errors import csrf_failed
 from app.extensions import db
+from app.localtime import choices
 from app.permissions import can_manage_people, can_view_organization, can_view_team
 from app.timestamps import utcnow
 from app.url_ids import page_number
@@ -116,6 +119,24 @@ def logout():
         _new_csrf_secret()
         flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/time-zone", methods=["GET", "POST"])
+@login_required
+def time_zone():
+    form = TimeZoneForm(timezone=current_user.timezone or "")
+    org = current_app.config["ORG_TIMEZONE"]
+    form.timezone.choices = [("", f"The organisation's ({org})"), *((z, z.replace("_", " ")) for z in choices())]
+    if form.validate_on_submit():
+        try:
+            set_time_zone(current_user, form.timezone.data or None)
+        except AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Saved: dates and times are now shown in " + (current_user.timezone or org) + ".", "success")
+            return redirect(url_for("accounts.time_zone"))
+    return render_template("accounts/time_zone.html", form=form, now=utcnow()), 400 if request.method == "POST" else 200
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from app.audit.services import record
 from app.certificates.models import Certificate, CertificateNotice
 from app.certificates.services import verify_url
 from app.extensions import db
+from app.localtime import day, zone_of
 from app.mail import Mail, Mailer, MailFailed
 from app.timestamps import utcnow
 from app.unique_rows import add_once
@@ -36,7 +37,7 @@ def notice_mail(certificate: Certificate, rights: list[str]) -> Mail:
         f"Hello {certificate.holder_name},",
         "",
         f"You earned your certificate: {certificate.certification.title}.",
-        f"It is valid until {certificate.expires_at:%d %B %Y}.",
+        f"It is valid until {day(certificate.expires_at, zone_of(certificate.user))}.",
         "",
         f"See it and download the PDF (sign in first): {page}",
         f"Anyone can check it is genuine here: {verify_url(certificate.code)}",

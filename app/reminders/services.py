@@ -15,6 +15,8 @@ from app.certificates.rules import HeldCertificate
 from app.courses.models import Module, ModuleCompletion
 from app.courses.services import current_versions
 from app.extensions import db
+from app.localtime import day as local_day
+from app.localtime import zone_of
 from app.mail import Mail, Mailer, MailFailed
 from app.reminders.models import ReminderSent
 from app.reminders.rules import AssignmentFact, CertificateFact, Reminder, reminders_due
@@ -86,9 +88,9 @@ def _claim(user: User, kind: str, subject_key: str, now: datetime) -> bool:
     return insert_ignoring_conflicts(db.session, ReminderSent, [row], key) == 1
 
 
-def _line(reminder: Reminder, titles: dict[str, str]) -> str:
+def _line(reminder: Reminder, titles: dict[str, str], zone=None) -> str:
     title = titles.get(reminder.certification_slug, reminder.certification_slug)
-    day = f"{reminder.when:%B %-d, %Y}"
+    day = local_day(reminder.when, zone)  # in the reader's time zone
     return {
         "overdue": f"- {title}: was due {day}. Your posting rights depend on it.",
         "due-soon": f"- {title}: due {day}.",
@@ -125,7 +127,7 @@ def send_reminders(now: datetime) -> SendReport:
                 db.session.commit()
                 continue
             kind = fresh[0].kind
-            lines = "\n".join(_line(r, titles) for r in fresh)
+            lines = "\n".join(_line(r, titles, zone_of(person)) for r in fresh)
             _deliver(mailer, Mail(person.email, SUBJECTS[kind], (
                 f"Hello {person.full_name},\n\n{lines}\n\nContinue your training: {base}/\n"
                 f"See your posting rights: {base}/rights\n\n-- PostReady, {config['ORG_NAME']}\n"
@@ -134,7 +136,7 @@ def send_reminders(now: datetime) -> SendReport:
             manager = people.get(manager_id)
             if manager is None or not _claim(manager, "digest", "team", now):
                 continue
-            body = "\n".join(f"- {p.full_name}: {_line(r, titles)[2:]}" for p, r in sorted(
+            body = "\n".join(f"- {p.full_name}: {_line(r, titles, zone_of(manager))[2:]}" for p, r in sorted(
                 items, key=lambda pr: (pr[0].full_name, pr[1].when)))
             _deliver(mailer, Mail(manager.email, f"Team training digest: {len(items)} item(s) need attention", (
                 f"Hello {manager.full_name},\n\nPeople in your reporting line with training due, overdue or "

@@ -1,5 +1,5 @@
 """answer drafts: a quiz's choices saved as they are made, restored when the person comes back;
-certificate notices: the holder was emailed once; invitations and reset links emailed
+certificate notices: the holder was emailed once; invitations and reset links emailed; a person's time zone
 
 Revision ID: e6b2d8f4a1c7
 Revises: d3f7a1c5e9b2
@@ -18,6 +18,7 @@ depends_on = None
 
 
 def upgrade():
+    op.add_column('users', sa.Column('timezone', sa.String(length=64), nullable=True))
     op.create_table(
         'answer_drafts',
         sa.Column('attempt_id', sa.Integer(), sa.ForeignKey('attempts.id'), primary_key=True),
@@ -43,6 +44,10 @@ def upgrade():
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "sqlite":  # a plain column: SQLite drops it without rebuilding users
+        op.execute("ALTER TABLE users DROP COLUMN timezone")
+    else:
+        op.drop_column('users', 'timezone')
     op.drop_table('certificate_notices')
     op.drop_table('invitations')
     op.drop_table('answer_drafts')
