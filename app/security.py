@@ -26,7 +26,7 @@ EVERY_RESPONSE = (
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 # The same for everyone and free of personal data: browsers and proxies may keep these.
 PUBLIC_ENDPOINTS = {"static", "branding.brand_css", "branding.logo", "api.openapi", "certificates.public_key_pem",
-                    "certificates.public_key_jwk"}
+                    "certificates.public_key_jwk", "api_docs.docs", "api_docs.asset"}
 
 
 def register(app: Flask) -> None:

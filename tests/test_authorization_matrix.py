@@ -47,6 +47,8 @@ MATRIX = {
     "invitations.reset_password": ("GET", "/reset-password/not-a-token", {"*": 400}),
     "invitations.forgot_password": ("GET", "/forgot-password", {"*": OK}),
     "api.openapi": ("GET", "/api/v1/openapi.json", PUBLIC),
+    "api_docs.docs": ("GET", "/api/docs", PUBLIC),
+    "api_docs.asset": ("GET", "/api/docs/assets/swagger-ui.css", PUBLIC),
     "api.platform_right": ("GET", "/api/v1/people/{eli_email}/posting-rights/instagram", API),
     "api.posting_rights": ("GET", "/api/v1/people/{eli_email}/posting-rights", API),
     "api_tokens.revoke": ("POST", "/api-tokens/{token}/revoke", ADMIN_ONLY),

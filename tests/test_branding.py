@@ -27,3 +27,10 @@ def test_a_colour_white_text_cannot_be_read_on_falls_back(tmp_path, database_url
     app = create_app({**_config(database_url, tmp_path), "ORG_BRAND_COLOR": "#ffee88"})
     assert app.config["BRAND_COLOR"] == DEFAULT_COLOR
     assert contrast_with_white(DEFAULT_COLOR) >= 4.5
+
+
+def test_the_api_reference_page_serves_its_own_files(client):
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and "/api/docs/assets/swagger-ui-bundle.js" in page.text
+    assert client.get("/api/docs/assets/swagger-ui-bundle.js").mimetype == "text/javascript"
+    assert client.get("/api/docs/assets/index.html").status_code == 404  # only the two files it needs
