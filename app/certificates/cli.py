@@ -39,9 +39,12 @@ def certificates_verify(record, public_key):
     if not isinstance(payload, str) or not isinstance(signature, str) or not verify_signature(key, payload, signature):
         click.echo("INVALID: the signature does not match this payload and key.", err=True)
         sys.exit(1)
+    from app.certificates.codes import grouped
+
     fields = json.loads(payload)  # signed by this key: it is the JSON the app wrote
     click.echo(f"VALID signature: {fields['holder']}, {fields['certification_title']}, "
-               f"issued {fields['issued_at'][:10]}, expires {fields['expires_at'][:10]}, code {fields['code']}.")
+               f"issued {fields['issued_at'][:10]}, expires {fields['expires_at'][:10]}, "
+               f"code {grouped(fields['code'])}.")
     click.echo("The signature proves the record is authentic; ask /verify/<code> whether it is still valid today.")
 
 

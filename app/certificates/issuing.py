@@ -3,7 +3,6 @@
 The rules themselves are pure functions in app.certificates.rules; this module reads their inputs
 and writes what they decide.
 """
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.certificates import rules
+from app.certificates import codes, rules
 from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.services import signing_key
 from app.certificates.signing import canonical_json
@@ -23,7 +22,6 @@ from app.extensions import db
 from app.policy.services import attestation_of, policy_in_force
 from app.unique_rows import add_once
 
-CODE_BYTES = 20  # 160 random bits
 PAYLOAD_VERSION = 2  # 2: the holder's id beside their name
 
 
@@ -115,7 +113,9 @@ def _certificate_row(user: User, version: CourseVersion, certification, modules:
         Certificate.user_id == user.id, Certificate.certification_slug == certification.slug))
     cycle = 1 + (last_cycle or 0)
     key = signing_key()
-    code = secrets.token_urlsafe(CODE_BYTES)
+    # 160 random bits in Crockford base32, readable aloud and matched in any case; certificates issued
+    # before had secrets.token_urlsafe(20), case-sensitive, and still verify exactly (app.certificates.codes).
+    code = codes.new_code()
     expires_at = rules.expiry(now, version.validity_days)
     module_list = [
         {"slug": m.slug, "title": m.title, "completed_at": m.completed_at.isoformat(),

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.audit.services import record
+from app.certificates.codes import grouped
 from app.certificates.models import Certificate, CertificateNotice
 from app.certificates.services import verify_url
 from app.extensions import db
@@ -41,6 +42,7 @@ def notice_mail(certificate: Certificate, rights: list[str]) -> Mail:
         "",
         f"See it and download the PDF (sign in first): {page}",
         f"Anyone can check it is genuine here: {verify_url(certificate.code)}",
+        f"or at {base}/verify with its code: {grouped(certificate.code)}",
     ]
     if rights:
         lines += ["", "You may now:", *[f"  - {title}" for title in rights]]

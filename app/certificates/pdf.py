@@ -38,7 +38,9 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-TEMPLATE_VERSION = "2026-11-25.2"  # bump when the template, stylesheet or fonts change; stored next to each PDF
+from app.certificates.codes import grouped, grouped_html
+
+TEMPLATE_VERSION = "2026-12-07.1"  # bump when the template, stylesheet or fonts change; stored next to each PDF
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 ASSETS_URL = ASSETS_DIR.as_uri() + "/"  # base_url of every certificate: relative URLs resolve into the assets
@@ -78,7 +80,7 @@ class CertificateDocument:
     modules: tuple[tuple[str, date], ...]  # (module title, completion date)
     issued_at: datetime  # aware UTC (a naive value is taken as UTC)
     expires_at: datetime  # aware UTC (a naive value is taken as UTC)
-    code: str  # unguessable code, ~27 url-safe chars
+    code: str  # unguessable code as issued (app.certificates.codes), shown in groups of four
     verify_url: str  # absolute URL of the public verification page
     policy_version: str = ""  # the social media policy version the holder had signed ("" when none applied)
 
@@ -239,6 +241,9 @@ def _template_context(doc: CertificateDocument) -> dict:
     modules = [(title, short_date(completed)) for title, completed in doc.modules]
     return {
         "doc": doc,
+        # In groups of four, to read aloud; the QR code and the address keep the code as issued.
+        "code": grouped(doc.code),
+        "code_html": grouped_html(doc.code),
         "title": f"Certificate: {doc.certification_title}, {doc.holder_name}",
         "issued": long_date(_utc_date(doc.issued_at)),
         "expires": long_date(_utc_date(doc.expires_at)),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.certificates import links
+from app.certificates import codes, links
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
 from app.certificates.signing import SigningKey, load_or_create_key
 from app.extensions import db
@@ -186,11 +186,17 @@ def stored_pdf_by_link(certificate_id: int, token: str) -> StoredPdf | None:
     return pdf
 
 
-def certificate_by_code(code: str) -> Certificate | None:
-    return db.session.scalar(
-        select(Certificate).where(Certificate.code == code)
+def certificate_by_typed_code(typed: str) -> Certificate | None:
+    """The certificate a person's typed (or scanned) code means, or None; every candidate is an
+    exact match (app.certificates.codes), the most literal one first."""
+    wanted = codes.candidates(typed)
+    if not wanted:
+        return None
+    found = {c.code: c for c in db.session.scalars(
+        select(Certificate).where(Certificate.code.in_(wanted))
         .options(selectinload(Certificate.revocation), selectinload(Certificate.certification))
-    )
+    )}
+    return next((found[code] for code in wanted if code in found), None)
 
 
 def certificates_of(user: User) -> list[Certificate]:

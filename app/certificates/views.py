@@ -1,5 +1,3 @@
-import re
-
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -7,13 +5,14 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.audit.services import record
 from app.auth import ensure_or_404, permission_required
+from app.certificates.codes import as_typed_html, grouped_html, no_match_message
 from app.certificates.forms import RevokeForm
 from app.certificates.models import Certificate, CertificatePdf
 from app.certificates.rules import download_is_audited
 from app.certificates.services import (
     CertificateError,
     StoredPdf,
-    certificate_by_code,
+    certificate_by_typed_code,
     download_link_url_token,
     render_missing_pdfs,
     revoke_certificate,
@@ -30,20 +29,20 @@ from app.sqlite import writes_db
 from app.timestamps import utcnow
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
-
-CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
+bp.add_app_template_filter(grouped_html, "grouped_code")  # shown in groups of four, to read aloud
 
 
 def _verify_limit() -> str:
     return current_app.config["VERIFY_RATE_LIMIT"]
 
 
-def _verified(code: str):
-    """The check of this code's certificate, recorded; None (the same for a malformed code and an
-    unknown one) when there is no such certificate."""
-    certificate = certificate_by_code(code) if CODE_SHAPE.match(code) else None
-    if certificate is None:
-        return None
+def _unknown_code(code: str):
+    """The one answer for every code that matches no certificate, whatever its shape (no oracle)."""
+    return render_template("certificates/lookup.html", code=code, shown=as_typed_html(code), unknown=True), 404
+
+
+def _verified(certificate: Certificate):
+    """The check of this certificate, recorded (a public verification is an access to the record)."""
     result = verify(certificate, utcnow())
     record("certificate.verified", actor_label="public", subject_type="certificate", subject_id=result.certificate.id,
            at=result.checked_at, details={"status": result.status.value})
@@ -55,10 +54,13 @@ def _verified(code: str):
 @limiter.limit(_verify_limit)
 @writes_db
 def verify_page(code: str):
-    result = _verified(code)
-    if result is None:
-        return render_template("certificates/lookup.html", code=code, unknown=True), 404
-    return render_template("certificates/verify.html", result=result, certificate=result.certificate)
+    certificate = certificate_by_typed_code(code)
+    if certificate is None:
+        return _unknown_code(code)
+    if certificate.code != code:  # typed in groups or another case: the address the QR code opens
+        return redirect(url_for(".verify_page", code=certificate.code))
+    result = _verified(certificate)
+    return render_template("certificates/verify.html", result=result, certificate=certificate)
 
 
 @bp.get("/verify")
@@ -69,6 +71,8 @@ def lookup():
     if not typed:
         return render_template("certificates/lookup.html", code="", unknown=False)
     code = typed.rstrip("/").rsplit("/", 1)[-1].removesuffix(".json")  # a pasted address works too
+    if not code:  # "/" and the like: no code in it
+        return _unknown_code(typed)
     return redirect(url_for(".verify_page", code=code))
 
 
@@ -76,10 +80,10 @@ def lookup():
 @limiter.limit(_verify_limit)
 @writes_db
 def verify_json(code: str):
-    result = _verified(code)
-    if result is None:
-        return jsonify(error={"status": 404, "message": "No certificate has this code."}), 404
-    return jsonify(result.as_json())
+    certificate = certificate_by_typed_code(code)
+    if certificate is None:
+        return jsonify(error={"status": 404, "message": no_match_message(code)}), 404
+    return jsonify(_verified(certificate).as_json())
 
 
 @bp.get("/certificates/public-key.pem")
