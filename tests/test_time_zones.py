@@ -41,3 +41,16 @@ def test_a_person_chooses_their_zone_and_pages_follow(app, client, course, peopl
                                                     "csrf_token": csrf_token(client, "/account/time-zone")},
                         follow_redirects=True)
     assert "now shown in Asia/Tokyo" in saved.text and " JST" in saved.text
+
+
+def test_certificates_print_dates_on_the_organisations_calendar(app, course, people):
+    from app.certificates.models import Certificate
+    from app.certificates.services import certificate_document
+    from tests.factories import certify
+
+    certify(people.employee, datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc), platforms=())
+    certificate = db.session.query(Certificate).first()
+    app.config["ORG_TIMEZONE"] = "Pacific/Kiritimati"  # UTC+14: noon UTC is already the next day there
+    assert certificate_document(certificate).issued_at.date().isoformat() == "2026-12-08"
+    app.config["ORG_TIMEZONE"] = "UTC"
+    assert certificate_document(certificate).issued_at.date().isoformat() == "2026-12-07"

@@ -26,7 +26,7 @@ import functools
 import threading
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -78,8 +78,8 @@ class CertificateDocument:
     course_title: str  # e.g. "HIPAA-Safe Social Media"
     course_version: str  # e.g. "2026.1"
     modules: tuple[tuple[str, date], ...]  # (module title, completion date)
-    issued_at: datetime  # aware UTC (a naive value is taken as UTC)
-    expires_at: datetime  # aware UTC (a naive value is taken as UTC)
+    issued_at: datetime  # aware, in the zone whose calendar the certificate prints (naive: UTC)
+    expires_at: datetime  # the same
     code: str  # unguessable code as issued (app.certificates.codes), shown in groups of four
     verify_url: str  # absolute URL of the public verification page
     policy_version: str = ""  # the social media policy version the holder had signed ("" when none applied)
@@ -230,10 +230,9 @@ def short_date(value: date) -> str:
     return f"{MONTHS[value.month - 1][:3]} {value.day}, {value.year}"
 
 
-def _utc_date(moment: datetime) -> date:
-    if moment.tzinfo is None:
-        return moment.date()
-    return moment.astimezone(timezone.utc).date()
+def _calendar_date(moment: datetime) -> date:
+    """The date on the calendar of the moment's own zone (the organisation's, as issued); naive is UTC."""
+    return moment.date()
 
 
 def _template_context(doc: CertificateDocument) -> dict:
@@ -245,8 +244,8 @@ def _template_context(doc: CertificateDocument) -> dict:
         "code": grouped(doc.code),
         "code_html": grouped_html(doc.code),
         "title": f"Certificate: {doc.certification_title}, {doc.holder_name}",
-        "issued": long_date(_utc_date(doc.issued_at)),
-        "expires": long_date(_utc_date(doc.expires_at)),
+        "issued": long_date(_calendar_date(doc.issued_at)),
+        "expires": long_date(_calendar_date(doc.expires_at)),
         "modules": modules,
         "module_rows": [modules[i:i + 2] for i in range(0, len(modules), 2)] if len(modules) > NARROW_MODULES else [],
         # segno writes the SVG itself; the URL is encoded in the modules, never as markup.

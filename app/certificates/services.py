@@ -14,6 +14,7 @@ from app.certificates import codes, links
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
 from app.certificates.signing import SigningKey, load_or_create_key
 from app.extensions import db
+from app.localtime import zone_of
 from app.permissions import can_revoke_certificates
 from app.unique_rows import add_once, insert_ignoring_conflicts
 
@@ -112,8 +113,9 @@ def certificate_document(certificate: Certificate):
         modules=tuple(
             (m["title"], datetime.fromisoformat(m["completed_at"]).date()) for m in certificate.modules
         ),
-        issued_at=certificate.issued_at,
-        expires_at=certificate.expires_at,
+        # printed on the organisation's calendar (ORG_TIMEZONE)
+        issued_at=certificate.issued_at.astimezone(zone_of(None)),
+        expires_at=certificate.expires_at.astimezone(zone_of(None)),
         code=certificate.code,
         verify_url=verify_url(certificate.code),
         policy_version=certificate.policy_version.version_label if certificate.policy_version else "",
