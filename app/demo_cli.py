@@ -32,6 +32,9 @@ def demo(host, port, no_serve):
     from app.courses.services import sync_courses
     from app.demo import DEMO_PASSWORD, create_demo_organisation
 
+    if "PUBLIC_BASE_URL" not in os.environ and not no_serve:
+        # before the demo's certificates are rendered: their QR codes open the address served
+        current_app.config["PUBLIC_BASE_URL"] = f"http://{host}:{port}"
     migrations(current_app)
     upgrade()
     sync_courses(read_or_exit(None, "The demo needs valid course files."))
