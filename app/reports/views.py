@@ -78,8 +78,10 @@ def _csv(board, name: str) -> Response:
 
 
 def _render(board, title: str, endpoint: str, departments=None):
-    chart = status_chart([r.short_title for r in board.requirements], board.summaries,
-                         f"{title}: status of {board.total_people} people by requirement")
+    labels, chart_title = [r.short_title for r in board.requirements], \
+        f"{title}: status of {board.total_people} people by requirement"
+    chart = status_chart(labels, board.summaries, chart_title) + \
+        status_chart(labels, board.summaries, chart_title, narrow=True)  # CSS shows the one that fits
     linkable = viewable_people(current_user, {r.id for r in board.page_rows})
     signed = standings([r.id for r in board.page_rows], board.at)  # the page's people: one query
     return render_template("reports/dashboard.html", board=board, title=title, chart=chart, endpoint=endpoint,

@@ -175,7 +175,7 @@ def test_manager_filters_team_opens_person_and_exports(site, new_page, tmp_path)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My team").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My team")
     expect(page.get_by_text("6 people shown.")).to_be_visible()
-    expect(page.locator("figure.chart-figure svg")).to_be_visible()
+    expect(page.locator("figure.chart-figure svg.chart-wide")).to_be_visible()
 
     # Filter by status.
     page.get_by_label("Status", exact=True).select_option("certified")
