@@ -34,3 +34,17 @@ def test_the_api_reference_page_serves_its_own_files(client):
     assert page.status_code == 200 and "/api/docs/assets/swagger-ui-bundle.js" in page.text
     assert client.get("/api/docs/assets/swagger-ui-bundle.js").mimetype == "text/javascript"
     assert client.get("/api/docs/assets/index.html").status_code == 404  # only the two files it needs
+
+
+def test_a_chosen_brand_colour_reaches_the_certificate(app, course, people):
+    from app.certificates.models import Certificate
+    from app.certificates.services import certificate_document
+    from app.extensions import db
+    from app.timestamps import utcnow
+    from tests.factories import certify
+
+    certify(people.employee, utcnow(), platforms=())
+    certificate = db.session.query(Certificate).first()
+    assert certificate_document(certificate).accent == ""  # not chosen: the certificate keeps its navy
+    app.config.update(ORG_BRAND_COLOR="#7a1f5c", BRAND_COLOR="#7a1f5c")
+    assert certificate_document(certificate).accent == "#7a1f5c"

@@ -368,3 +368,11 @@ def test_pdf_is_tagged_with_language_and_title(rendered):
 
 def test_same_certificate_renders_to_the_same_bytes(app):
     assert render_certificate_pdf(document()) == render_certificate_pdf(document())
+
+
+def test_the_brand_colour_replaces_the_navy_and_the_layout_holds(rendered, tmp_path):
+    plain, branded = rendered(document()), rendered(document(accent="#7a1f5c"))
+    assert pdf_info(branded)["Pages"].strip() == "1"
+    run("pdftoppm", "-png", "-r", "20", str(plain), str(tmp_path / "plain"))
+    run("pdftoppm", "-png", "-r", "20", str(branded), str(tmp_path / "branded"))
+    assert (tmp_path / "plain-1.png").read_bytes() != (tmp_path / "branded-1.png").read_bytes()

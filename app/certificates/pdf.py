@@ -40,7 +40,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app.certificates.codes import grouped, grouped_html
 
-TEMPLATE_VERSION = "2026-12-07.1"  # bump when the template, stylesheet or fonts change; stored next to each PDF
+TEMPLATE_VERSION = "2026-12-07.2"  # bump when the template, stylesheet or fonts change; stored next to each PDF
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 ASSETS_URL = ASSETS_DIR.as_uri() + "/"  # base_url of every certificate: relative URLs resolve into the assets
@@ -83,6 +83,7 @@ class CertificateDocument:
     code: str  # unguessable code as issued (app.certificates.codes), shown in groups of four
     verify_url: str  # absolute URL of the public verification page
     policy_version: str = ""  # the social media policy version the holder had signed ("" when none applied)
+    accent: str = ""  # the organisation's brand colour (#rrggbb) for the frame and headings; "" keeps navy
 
 
 class AssetRefused(ValueError):

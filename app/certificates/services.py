@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.services import record
+from app.branding import DEFAULT_COLOR
 from app.certificates import codes, links
 from app.certificates.models import Certificate, CertificatePdf, CertificateRevocation
 from app.certificates.signing import SigningKey, load_or_create_key
@@ -119,6 +120,9 @@ def certificate_document(certificate: Certificate):
         code=certificate.code,
         verify_url=verify_url(certificate.code),
         policy_version=certificate.policy_version.version_label if certificate.policy_version else "",
+        # a brand colour the organisation chose (validated at start-up) replaces the certificate's navy
+        accent=current_app.config["BRAND_COLOR"] if current_app.config.get("ORG_BRAND_COLOR") not in (
+            None, "", DEFAULT_COLOR) else "",
     )
 
 
