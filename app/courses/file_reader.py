@@ -41,16 +41,10 @@ class FileReader:
         except UnicodeDecodeError as exc:
             self.problem(None, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
             return None
-        try:
-            return load_yaml(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            reason = getattr(exc, "problem", None) or str(exc)
-            self.problem(mark.line + 1 if mark else None, f"invalid YAML: {reason}")
-            return None
+        return self.yaml_text(text)
 
     def yaml_text(self, text: str):
-        """YAML held inside another file (a Markdown header), padded so its lines are the file's."""
+        """YAML text (a file's, or a Markdown header padded so its lines are the file's); problems named by line."""
         try:
             return load_yaml(text)
         except yaml.YAMLError as exc:
