@@ -57,8 +57,10 @@ class Mailer:
         try:
             message = build_message(mail, self.config["MAIL_FROM"])
             if self.smtp is None:
-                current_app.logger.info("mail (console backend)\n%s", message.as_string())
-                print(message.as_string(), flush=True)  # noqa: T201 - the console backend's purpose
+                # Shown as written (not quoted-printable), so a link in it can be copied whole.
+                shown = f"To: {mail.to}\nSubject: {mail.subject}\n\n{mail.text}"
+                current_app.logger.info("mail (console backend)\n%s", shown)
+                print(shown, flush=True)  # noqa: T201 - the console backend's purpose
                 return
             try:
                 self.smtp.send_message(message)

@@ -99,3 +99,12 @@ def test_people_the_hr_import_creates_are_invited(app, cli, people, smtp):  # no
     invited = {to[0] for to, _raw in smtp.messages}
     assert {u.email for u in created} <= invited
     assert all("/welcome/" in body(raw) for _to, raw in smtp.messages)
+
+
+def test_the_console_backend_prints_the_link_whole(app, client, people, login, capsys):
+    app.config.update(MAIL_BACKEND="console")
+    login(people.admin)
+    client.post("/people/new", data={**NEW, "csrf_token": csrf_token(client, "/people/new")})
+    printed = capsys.readouterr().out
+    link = re.search(r"http://\S+/welcome/(\S+)", printed).group(1)
+    assert "=\n" not in printed and client.get(f"/welcome/{link}").status_code == 200
