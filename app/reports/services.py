@@ -154,3 +154,20 @@ def report_digest(data) -> str:
 
 def people_in(scope: Select) -> list[User]:
     return list(db.session.scalars(select(User).where(User.id.in_(scope))))
+
+
+def overdue_titles(board: Dashboard) -> dict[int, list[str]]:
+    """For each person shown: the titles of their requirements that are overdue (empty if none)."""
+    titles = [r.title for r in board.requirements]
+    return {row.id: [t for t, c in zip(titles, row.cells) if c.status is Status.OVERDUE] for row in board.rows}
+
+
+def reminder_targets(board: Dashboard, person_id: int | None) -> list[tuple[User, list[str]]] | None:
+    """Whom "Send reminder" reaches: that one person, or everyone overdue among the rows shown.
+    None when the person is not among them."""
+    overdue = overdue_titles(board)
+    if person_id is not None and person_id not in overdue:
+        return None
+    ids = [person_id] if person_id is not None else [pid for pid, late in overdue.items() if late]
+    people = {u.id: u for u in people_in(select(User.id).where(User.id.in_(ids)))}
+    return [(people[i], overdue[i]) for i in ids if i in people]

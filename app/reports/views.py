@@ -112,15 +112,11 @@ def remind():
     admin = can_view_organization(current_user)
     board = services.build_dashboard(services.organization_query() if admin else _my_team(None),
                                      services.Filters.from_args(request.form), utcnow(), None)  # the rows shown
-    titles = [r.title for r in board.requirements]
-    overdue = {row.id: [t for t, c in zip(titles, row.cells) if c.status is Status.OVERDUE] for row in board.rows}
-    wanted = request.form.get("person", type=int)
-    ids = [wanted] if wanted else [pid for pid, late in overdue.items() if late]
-    if wanted and wanted not in overdue:
+    targets = services.reminder_targets(board, request.form.get("person", type=int))
+    if targets is None:
         abort(404)
-    people = {u.id: u for u in services.people_in(select(User.id).where(User.id.in_(ids)))}
     try:
-        report = send_nudges(current_user, [(people[i], overdue[i]) for i in ids if i in people], utcnow())
+        report = send_nudges(current_user, targets, utcnow())
     except NudgeRefused:
         abort(404)
     for names, text, kind in ((report.sent, "Reminder sent to", "success"),
@@ -128,7 +124,7 @@ def remind():
                               (report.failed, "Could not be sent, try again later:", "error")):
         if names:
             flash(f"{text} {', '.join(names)}.", kind)
-    if not ids:
+    if not targets:
         flash("No one is overdue: nobody was reminded.", "info")
     return redirect(url_for("reports.organization" if admin else "reports.team"))
 
