@@ -1,12 +1,11 @@
 """Choosing a password from an emailed link (an invitation or a reset), and asking for a reset link."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from app.accounts.forms import ForgotPasswordForm, NewPasswordForm
-from app.accounts.invitations import LinkInvalid, invitation_mail, person_for_link, record_sent, set_password_from_link
+from app.accounts.invitations import LinkInvalid, person_for_link, send_links, set_password_from_link
 from app.accounts.services import AccountError, find_by_email
 from app.extensions import db, limiter
-from app.mail import Mailer, MailFailed
 from app.timestamps import utcnow
 
 bp = Blueprint("invitations", __name__, template_folder="templates")
@@ -16,48 +15,14 @@ SAME_ANSWER = ("If an active account uses that address, we have emailed it a lin
 
 
 def email_link(person, purpose: str, actor) -> bool:
-    """Email an invitation or reset link after the request's commit; record it once sent."""
-    try:
-        with Mailer(current_app.config) as mailer:
-            mailer.send(invitation_mail(person, purpose))
-    except (MailFailed, OSError) as exc:
-        current_app.logger.warning("link to %s not sent: %s", person.email, exc)
-        if actor is not None:
-            flash(f"The email to {person.email} could not be sent ({exc}). Try again later.", "error")
-        return False
-    record_sent(person, purpose, actor, utcnow())
-    db.session.commit()
-    if actor is not None:
+    """Email an invitation or reset link after the request's commit, and say so to the admin who asked."""
+    sent, failed = send_links([person], purpose, actor, utcnow())
+    if actor is not None and failed:
+        flash(f"The email to {person.email} could not be sent ({failed[person.email]}). Try again later.", "error")
+    elif actor is not None:
         what = "An invitation" if purpose == "invite" else "A password reset link"
         flash(f"{what} was emailed to {person.email}.", "success")
-    return True
-
-
-def invite_new_people(emails: list[str], actor) -> tuple[int, list[str]]:
-    """After an import's commit: invite each person it created, over one connection. Returns how many
-    were sent and the addresses that failed (an admin resends those from the person's page)."""
-    from sqlalchemy import select
-
-    from app.accounts.models import User
-
-    people = list(db.session.scalars(select(User).where(User.email.in_(emails), User.password_hash.is_(None))))
-    sent, failed = 0, []
-    now = utcnow()
-    try:
-        with Mailer(current_app.config) as mailer:
-            for person in people:
-                try:
-                    mailer.send(invitation_mail(person, "invite"))
-                except MailFailed:
-                    failed.append(person.email)
-                    continue
-                record_sent(person, "invite", actor, now)
-                db.session.commit()
-                sent += 1
-    except OSError as exc:  # the mail server cannot be reached at all
-        current_app.logger.warning("invitations not sent: %s", exc)
-        failed = [p.email for p in people][sent:]
-    return sent, failed
+    return bool(sent)
 
 
 def _choose_password(token: str, purpose: str):

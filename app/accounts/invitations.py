@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.accounts.passwords import hash_password
 from app.audit.services import record
 from app.extensions import db
-from app.mail import Mail
+from app.mail import Mail, Mailer, MailFailed
 from app.timestamps import UTCDateTime
 
 LIFETIMES = {"invite": timedelta(days=14), "reset": timedelta(hours=1)}
@@ -114,3 +114,35 @@ def invitation_states(people: list[User]) -> dict[int, InvitationState]:
         .where(Invitation.user_id.in_([p.id for p in people]), Invitation.purpose == "invite")
         .group_by(Invitation.user_id)).all())
     return {p.id: InvitationState(p.password_hash is not None, last.get(p.id)) for p in people}
+
+
+Outcome = tuple[list[User], dict[str, str]]  # who got a link; by address, why the others did not
+
+
+def send_links(people: list[User], purpose: str, actor: User | None, now: datetime) -> Outcome:
+    """Email each person their link over one connection, after the commit that created them; record and
+    commit each one sent. Returns who got one and, by address, why the others did not."""
+    sent: list[User] = []
+    failed: dict[str, str] = {}
+    try:
+        with Mailer(current_app.config) as mailer:
+            for person in people:
+                try:
+                    mailer.send(invitation_mail(person, purpose))
+                except MailFailed as exc:
+                    failed[person.email] = str(exc)
+                    continue
+                record_sent(person, purpose, actor, now)
+                db.session.commit()
+                sent.append(person)
+    except OSError as exc:  # the mail server cannot be reached at all
+        failed.update({p.email: str(exc) for p in people if p not in sent and p.email not in failed})
+    for address, why in failed.items():
+        current_app.logger.warning("link to %s not sent: %s", address, why)
+    return sent, failed
+
+
+def invite_new_people(emails: list[str], actor: User | None, now: datetime) -> Outcome:
+    """Invite the people an import created (those of `emails` with no password yet)."""
+    people = list(db.session.scalars(select(User).where(User.email.in_(emails), User.password_hash.is_(None))))
+    return send_links(people, "invite", actor, now)

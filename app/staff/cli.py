@@ -56,11 +56,11 @@ def staff_import(file, dry_run, actor_email):
         sys.exit(1)
     if outcome.applied:
         db.session.commit()
-        from app.accounts.invitation_views import invite_new_people
+        from app.accounts.invitations import invite_new_people
 
-        sent, failed = invite_new_people([p.email for p in plan.creates], actor)
+        sent, failed = invite_new_people([p.email for p in plan.creates], actor, utcnow())
         if plan.creates:
-            click.echo(f"{sent} invitation(s) emailed to the people created.")
+            click.echo(f"{len(sent)} invitation(s) emailed to the people created.")
         for address in failed:
             click.echo(f"NOT SENT: invitation to {address!r} (resend it from their page in PostReady)", err=True)
 

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField
 
-from app.accounts.invitation_views import invite_new_people
+from app.accounts.invitations import invite_new_people
 from app.auth import permission_required
 from app.extensions import db
 from app.permissions import can_manage_people
@@ -67,9 +67,9 @@ def apply_import():
         return _page(problem=str(gone)), 410 if gone.expired else 404
     if review.outcome.applied:
         db.session.commit()
-        sent, failed = invite_new_people([p.email for p in review.outcome.plan.creates], current_user)
+        sent, failed = invite_new_people([p.email for p in review.outcome.plan.creates], current_user, utcnow())
         if sent:
-            flash(f"{sent} invitation(s) emailed to the people this import added.", "success")
+            flash(f"{len(sent)} invitation(s) emailed to the people this import added.", "success")
         if failed:
             flash("These invitations could not be sent; resend them from each person's page: "
                   + ", ".join(failed), "error")
