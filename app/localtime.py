@@ -4,6 +4,7 @@ The organisation has a time zone (ORG_TIMEZONE, an IANA name such as America/Chi
 choose their own on their account page. Stored times stay UTC; only what is shown changes.
 """
 from datetime import date, datetime, timezone
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import Flask, current_app
@@ -21,6 +22,7 @@ def zone_named(name: str) -> ZoneInfo:
         raise UnknownTimeZone(f"{name!r} is not a time zone name like America/Chicago or Europe/London.") from None
 
 
+@cache  # the zone database does not change while the process runs
 def choices() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.courses.content import read_courses
-from app.courses.item_rules import key_length_rank, odd_opener, phrases
+from app.courses.item_rules import odd_opener, phrases
 from app.courses.specs import ModuleSpec, QuestionSpec
 
 COURSES = Path(__file__).parent.parent / "courses"
@@ -124,4 +124,3 @@ def test_the_solver_finds_planted_cues():
     planted = [q for q in planted if not q.multiple and len(q.options) >= 4]
     solver = Solver([], use_opener=True, rank=None, use_words=False)
     assert planted and all(solver.chance_right(q, random.Random(1)) == 1.0 for q in planted)
-    assert all(key_length_rank(q) >= 1 for q in planted)

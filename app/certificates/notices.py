@@ -53,7 +53,7 @@ def notice_mail(certificate: Certificate, rights: list[str]) -> Mail:
 def send_certificate_notices(certificate_ids: list[int] | None = None, now: datetime | None = None) -> int:
     """Email each listed (or every pending) certificate's holder once; commits each notice sent.
     Returns how many were sent. A failure is recorded and left pending."""
-    from app.rights.services import policy, rights_of
+    from app.rights.services import policy, rights_for_people
 
     now = now or utcnow()
     ids = pending_notice_ids(now) if certificate_ids is None else certificate_ids
@@ -66,10 +66,11 @@ def send_certificate_notices(certificate_ids: list[int] | None = None, now: date
     if not certificates:
         return 0
     needs = {rule.slug: set(rule.requires) for rule in policy().rights}
+    decided = rights_for_people(list({c.user.id: c.user for c in certificates}.values()), now)  # one read for all
     sent = 0
     with Mailer(current_app.config) as mailer:
         for certificate in certificates:
-            rights = [d.title for d in rights_of(certificate.user, now)
+            rights = [d.title for d in decided[certificate.user_id]
                       if d.allowed and certificate.certification_slug in needs.get(d.slug, set())]
             mail = notice_mail(certificate, rights)
             db.session.commit()

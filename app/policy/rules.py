@@ -1,4 +1,5 @@
 """Whether a person's policy attestation is in order: a pure rule, tested without a database."""
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,8 +31,6 @@ def standing(version_label: str | None, loaded_at: datetime | None, grace_days: 
 
 def names_match(typed: str, full_name: str) -> bool:
     """The typed signature is the person's name, ignoring case, accents' composition and spacing."""
-    import unicodedata
-
     def norm(text: str) -> str:
         return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 

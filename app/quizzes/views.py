@@ -123,9 +123,9 @@ def expired_form(exc):
 
 def _result(attempt: Attempt) -> str:
     now = utcnow()
-    mine = attempt.user_id == current_user.id
     return render_template("quizzes/result.html", attempt=attempt, grades=graded_answers(attempt),
-                           policy=standing_of(attempt.user, now), step=next_step(attempt, now) if mine else None,
+                           policy=standing_of(attempt.user, now),
+                           step=next_step(attempt, now) if can_take_attempt(current_user, attempt) else None,
                            start_form=ConfirmForm())
 
 
