@@ -12,12 +12,17 @@ from tests.factories import pass_module
 from tests.test_learner_path import answer_all, read_all_lessons, start_quiz, submit
 
 
-def test_a_fail_names_the_score_the_retry_time_and_what_to_read_now(client, course, people, login):
+def take_privacy_quiz(client, people, login, right: int) -> tuple[Attempt, str]:
+    """Eli reads the privacy lessons and submits an attempt with `right` answers right; its result page."""
     login(people.employee)
     read_all_lessons(client)
     attempt = db.session.get(Attempt, start_quiz(client))
-    submit(client, attempt.id, answer_all(attempt, right=2))
-    page = client.get(f"/attempts/{attempt.id}").text
+    submit(client, attempt.id, answer_all(attempt, right=right))
+    return attempt, client.get(f"/attempts/{attempt.id}").text
+
+
+def test_a_fail_names_the_score_the_retry_time_and_what_to_read_now(client, course, people, login):
+    attempt, page = take_privacy_quiz(client, people, login, right=2)
     step = next_step(attempt, utcnow())
     assert "Not passed (50%)" in page and f"retry after {clock(step.retry_at, ZoneInfo('UTC'))}" in page
     assert "Next:</strong> read again what this attempt missed" in page
@@ -31,11 +36,7 @@ def test_a_fail_names_the_score_the_retry_time_and_what_to_read_now(client, cour
 
 
 def test_a_pass_points_at_the_next_module(client, course, people, login):
-    login(people.employee)
-    read_all_lessons(client)
-    attempt = db.session.get(Attempt, start_quiz(client))
-    submit(client, attempt.id, answer_all(attempt, right=4))
-    page = client.get(f"/attempts/{attempt.id}").text
+    _attempt, page = take_privacy_quiz(client, people, login, right=4)
     assert "Next:</strong> Replying to reviews" in page and "/learn/test-course/replies/" in page
     assert "You earned" not in page
 
@@ -54,10 +55,7 @@ def test_the_pass_that_completes_a_certification_says_so(client, course, people,
 
 
 def test_someone_else_viewing_a_result_gets_no_next_step(client, course, people, login):
-    login(people.employee)
-    read_all_lessons(client)
-    attempt = db.session.get(Attempt, start_quiz(client))
-    submit(client, attempt.id, answer_all(attempt, right=2))
+    attempt, _page = take_privacy_quiz(client, people, login, right=2)
     login(people.manager)
     page = client.get(f"/attempts/{attempt.id}").text
     assert "Not passed yet" in page and "Next:</strong>" not in page
