@@ -15,15 +15,18 @@ from app.unique_rows import add_once
 
 
 def last_failed_attempt(user, module: Module) -> Attempt | None:
-    """The person's latest submitted attempt at this module, if it did not pass."""
-    latest = db.session.scalar(
-        select(Attempt).join(Submission)
+    """The person's latest submitted attempt at this module, if it did not pass (loaded for grading)."""
+    latest = db.session.execute(
+        select(Attempt.id, Submission.passed).join(Submission)
         .where(Attempt.user_id == user.id, Attempt.module_id == module.id)
-        .order_by(Submission.submitted_at.desc(), Attempt.id.desc()).limit(1)
+        .order_by(Submission.submitted_at.desc(), Attempt.id.desc()).limit(1)).first()
+    if latest is None or latest.passed:
+        return None  # every lesson view asks: most of the time this one small query answers
+    return db.session.scalar(
+        select(Attempt).where(Attempt.id == latest.id)
         .options(selectinload(Attempt.submission), selectinload(Attempt.answers),
                  selectinload(Attempt.questions).selectinload(AttemptQuestion.question)
                  .selectinload(Question.options)))
-    return latest if latest is not None and not latest.submission.passed else None
 
 
 def missed_lesson_ids(attempt: Attempt) -> set[int]:
