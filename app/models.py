@@ -2,7 +2,14 @@
 from app.accounts.invitations import Invitation  # noqa: F401
 from app.accounts.models import Department, PersonPlacement, User  # noqa: F401
 from app.api.models import ApiToken  # noqa: F401
-from app.assignments.models import Assignment  # noqa: F401
+from app.assignments.models import (  # noqa: F401
+    Assignment,
+    AssignmentWithdrawal,
+    PlatformRequest,
+    PlatformRequestDecision,
+    RequirementRule,
+    RequirementRuleEnd,
+)
 from app.audit.models import AuditEvent  # noqa: F401
 from app.certificates.models import (  # noqa: F401
     Certificate,

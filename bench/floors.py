@@ -52,8 +52,12 @@ progress AS (SELECT d.user_id, q.cert, COUNT(*) AS done_n,
 started AS (SELECT DISTINCT v.user_id, q.cert
     FROM (SELECT DISTINCT lv.user_id, l.module_id FROM lesson_views lv JOIN lessons l ON l.id = lv.lesson_id) v
     JOIN modules m ON m.id = v.module_id JOIN req q ON q.module = m.slug),
+live AS (SELECT a.* FROM assignments a
+    WHERE NOT EXISTS (SELECT 1 FROM assignment_withdrawals w WHERE w.assignment_id = a.id)),
+required AS (SELECT DISTINCT user_id, certification_slug AS cert FROM live
+    WHERE reason IN ('onboarding', 'manual', 'rule', 'hr-import', 'request') AND assigned_at <= :now),
 open_due AS (SELECT a.user_id, a.certification_slug AS cert, MIN(a.due_at) AS due_at
-    FROM assignments a LEFT JOIN cert_stats s ON s.user_id = a.user_id AND s.cert = a.certification_slug
+    FROM live a LEFT JOIN cert_stats s ON s.user_id = a.user_id AND s.cert = a.certification_slug
     WHERE a.assigned_at <= :now AND CASE
         WHEN a.module_slugs IS NULL OR CAST(a.module_slugs AS TEXT) IN ('[]', 'null')
             THEN s.latest_issued IS NULL OR s.latest_issued < a.assigned_at
@@ -69,7 +73,7 @@ suspended_cell AS (SELECT DISTINCT x.user_id, q.cert FROM suspended x
     JOIN (SELECT DISTINCT cert FROM req) q ON x.cert IN ('*', q.cert))
 SELECT u.id, u.full_name, u.email, dp.name, mg.full_name, u.hire_date, q.cert, cs.valid_until, cs.latest_issued,
     cs.latest_expires, cs.latest_revoked, COALESCE(p.done_n, 0), COALESCE(p.fresh_n, 0), st.user_id IS NOT NULL,
-    od.due_at, sc.user_id IS NOT NULL
+    od.due_at, sc.user_id IS NOT NULL, rq.user_id IS NOT NULL
 FROM users u CROSS JOIN (SELECT DISTINCT cert FROM req) q
 LEFT JOIN departments dp ON dp.id = u.department_id LEFT JOIN users mg ON mg.id = u.manager_id
 LEFT JOIN cert_stats cs ON cs.user_id = u.id AND cs.cert = q.cert
@@ -77,6 +81,7 @@ LEFT JOIN progress p ON p.user_id = u.id AND p.cert = q.cert
 LEFT JOIN started st ON st.user_id = u.id AND st.cert = q.cert
 LEFT JOIN open_due od ON od.user_id = u.id AND od.cert = q.cert
 LEFT JOIN suspended_cell sc ON sc.user_id = u.id AND sc.cert = q.cert
+LEFT JOIN required rq ON rq.user_id = u.id AND rq.cert = q.cert
 WHERE u.active"""
 
 
@@ -121,13 +126,19 @@ def export_csv(conn, courses_dir: str) -> str:
         params.update({f"{name}{i}_{j}": v for i, pair in enumerate(values) for j, v in enumerate(pair)})
     query = REPORT.format(modules=", ".join(f"(:m{i}_0, :m{i}_1)" for i in range(len(pairs))),
                           rights=", ".join(f"(:r{i}_0, :r{i}_1)" for i in range(len(platforms))))
-    index, people = {slug: i for i, (slug, _, _) in enumerate(reqs)}, {}
+    index, people, applies = {slug: i for i, (slug, _, _) in enumerate(reqs)}, {}, {"core"}
     for uid, name, email, dept, manager, hired, cert, *cell in conn.execute(text(query), params):
         row = people.get(uid) or people.setdefault(uid, [name, email, dept or "", manager or "", hired or "", "yes"]
                                                    + [""] * len(reqs))
-        valid_until, issued, expires, revoked, done_n, fresh_n, started, due_at, suspended = cell
-        row[6 + index[cert]] = label(now, when(valid_until), when(issued), when(expires), when(revoked), done_n,
-                                     fresh_n, len(reqs[index[cert]][2]), bool(started), when(due_at), bool(suspended))
+        valid_until, issued, expires, revoked, done_n, fresh_n, started, due_at, suspended, required = cell
+        word = label(now, when(valid_until), when(issued), when(expires), when(revoked), done_n,
+                     fresh_n, len(reqs[index[cert]][2]), bool(started), when(due_at), bool(suspended))
+        if required:
+            applies.add(cert)
+        row[6 + index[cert]] = word if required else "Not required" if word == "Not started" else f"{word} (optional)"
+    keep = [i for i, (slug, _, _) in enumerate(reqs) if slug in applies]  # a column for what applies to someone
+    reqs = [reqs[i] for i in keep]
+    people = {uid: row[:6] + [row[6 + i] for i in keep] for uid, row in people.items()}
     out = io.StringIO()
     out.write("\ufeff")  # the byte-order mark the app's CSV starts with (for Excel): the same bytes
     writer = csv.writer(out, lineterminator="\r\n")

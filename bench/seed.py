@@ -94,6 +94,7 @@ class _Stories:
         self.db.session.add(PersonPlacement(user_id=user.id, effective_at=hired, department_id=department.id,
                                             manager_id=manager.id if manager else None, active=True,
                                             recorded_by_id=self.admin.id if self.admin else None))
+        self.require(user, hired, story)
         for step in story:
             verb, *args = step.split()
             at = self.now - timedelta(days=int(args.pop(0)) if args and args[0].isdigit() else 0)
@@ -117,6 +118,16 @@ class _Stories:
                 self.suspend(user, lifted=verb.endswith("lifted"))
         self.db.session.commit()
         return user
+
+    def require(self, user, hired: datetime, story) -> None:
+        """Onboarding at hire, as the app assigns it; the HR file names the platforms the story passes."""
+        from app.assignments.requirements import set_hr_platforms
+        from app.assignments.services import assign_onboarding
+
+        assign_onboarding(user, hired)
+        platforms = {slug for step in story if step.startswith("cycle") for slug in step.split()[2:]}
+        if platforms:
+            set_hr_platforms(None, user, platforms, hired)
 
     def view(self, user, slug: str, at: datetime) -> None:
         from app.courses.models import LessonView

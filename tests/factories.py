@@ -1,6 +1,6 @@
 """Factories and named personas for tests."""
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 from app.accounts.models import Role, User
@@ -86,6 +86,19 @@ def pass_module(user: User, module_slug: str, now, course_slug: str = "test-cour
         store_pdfs(render_missing_pdfs([c.id for c in submission.issued_certificates]))
         db.session.commit()
     return submission
+
+
+def require(*users: User, at, slugs=("core",), due=None) -> None:
+    """Make certifications required of these people from `at`, as onboarding or the HR file would
+    (by hand: the personas are made without the app's create_person)."""
+    from app.assignments.models import Assignment
+
+    for user in users:
+        for slug in slugs:
+            db.session.add(Assignment(user_id=user.id, certification_slug=slug, reason="manual", assigned_at=at,
+                                      due_at=due or at + timedelta(days=3650), module_slugs=[], note="test",
+                                      dedupe_key=f"test:{slug}:{user.id}:{at.isoformat()}"))
+    db.session.flush()
 
 
 def certify(user: User, now, platforms=("instagram",)):

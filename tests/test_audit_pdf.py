@@ -4,6 +4,7 @@ import re
 import subprocess
 from datetime import timedelta
 
+from app.accounts.models import User
 from app.certificates.models import Certificate
 from app.certificates.services import revoke_certificate
 from app.extensions import db
@@ -12,7 +13,7 @@ from app.reports.audit import audit_report_data
 from app.reports.services import organization_query
 from app.rights.services import suspend_rights
 from app.timestamps import utcnow
-from tests.factories import certify, make_user
+from tests.factories import certify, make_user, require
 from tests.test_policy_attestation import write_policy
 from tests.tools import need_tool
 
@@ -29,6 +30,7 @@ def seeded(people, tmp_path):
     revoke_certificate(people.admin, core, "Issued on a shared login", now - timedelta(days=1))
     for i in range(40):  # enough people to need pages
         make_user(f"Person Number{i:02d}", manager=people.manager, department="Nursing")
+    require(*db.session.query(User), at=now - timedelta(days=60))
     db.session.commit()
     return now
 

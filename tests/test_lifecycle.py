@@ -21,7 +21,7 @@ from app.reminders.services import send_reminders
 from app.reports.services import Filters, build_dashboard, organization_query
 from app.rights.services import rights_of
 from tests.conftest import FIXTURE_COURSES
-from tests.factories import certify, make_user, pass_module
+from tests.factories import certify, make_user, pass_module, require
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
@@ -83,7 +83,9 @@ def test_onboarding_due_rule():
 
 
 def test_refresher_is_assigned_ahead_of_expiry_and_expiry_removes_rights(app, course, people):
+    require(people.employee, at=NOW - timedelta(days=341), slugs=("core", "instagram"))
     certify(people.employee, NOW - timedelta(days=340))
+    certify(people.other_employee, NOW - timedelta(days=340))  # never required: the optional ones just lapse
     assert assign_refreshers(NOW - timedelta(days=10)) == 0   # 35 days before expiry: not yet
     assert assign_refreshers(NOW) == 2                         # 25 days before: core and instagram
     assert assign_refreshers(NOW) == 0
@@ -117,7 +119,9 @@ def _publish_changed_course(tmp_path, change: str, touch_module: str = "privacy"
 
 
 def test_material_change_reassigns_changed_modules(app, course, people, tmp_path):
+    require(people.employee, people.indirect, at=NOW - timedelta(days=101))
     certify(people.employee, NOW - timedelta(days=100))
+    certify(people.other_employee, NOW - timedelta(days=100))  # not required of them: no retake
     pass_module(people.indirect, "replies", NOW - timedelta(days=50))
     version = _publish_changed_course(tmp_path, "material")
     assert version.id != course.id
@@ -186,6 +190,7 @@ def test_reminders_cli_moves_the_clock(cli, course, people):
 
 
 def test_sync_cli_reports_material_retakes(app, cli, course, people, tmp_path):
+    require(people.employee, at=NOW - timedelta(days=101))
     certify(people.employee, NOW - timedelta(days=100))
     root = tmp_path / "c"
     shutil.copytree(FIXTURE_COURSES, root)

@@ -16,7 +16,7 @@ from app.reports.csv_export import csv_text, safe_cell
 from app.reports.services import Filters, build_dashboard, organization_query, reporting_line_query
 from app.rights.services import suspend_rights
 from app.timestamps import utcnow
-from tests.factories import certify, make_user, pass_module
+from tests.factories import certify, make_user, pass_module, require
 from tests.tools import need_tool
 
 NOW = utcnow()
@@ -31,12 +31,17 @@ def cells_by_name(board) -> dict[str, dict[str, str]]:
 
 def test_status_cell_markup():
     d = datetime(2027, 3, 5, tzinfo=timezone.utc).date()
-    assert status_cell(rules.Cell(rules.Status.CERTIFIED, d, d)) == (
+    assert status_cell(rules.Cell(rules.Status.CERTIFIED, d, d, required=True)) == (
         '<span class="status status-certified">Certified until Mar 5, 2027</span>'
         '<span class="small muted"> · due Mar 5</span>')
-    assert status_cell(rules.Cell(rules.Status.OVERDUE, d)) == (
+    assert status_cell(rules.Cell(rules.Status.OVERDUE, d, required=True)) == (
         '<span class="status status-overdue">Overdue since Mar 5, 2027</span>')
-    assert status_cell(rules.Cell(rules.Status.NOT_STARTED, due=d), "%b %-d, %Y").endswith("due Mar 5, 2027</span>")
+    assert status_cell(rules.Cell(rules.Status.NOT_STARTED, due=d, required=True),
+                       "%b %-d, %Y").endswith("due Mar 5, 2027</span>")
+    # Not asked of the person: says so, and an optional certificate reads as optional.
+    assert status_cell(rules.Cell(rules.Status.NOT_STARTED)) == '<span class="status status-optional">Not required</span>'
+    assert status_cell(rules.Cell(rules.Status.CERTIFIED, d)).endswith("· optional</span>")
+    assert rules.Cell(rules.Status.CERTIFIED, d).export_label == "Certified until Mar 5, 2027 (optional)"
 
 
 def test_status_rule_covers_each_state():
@@ -62,8 +67,12 @@ def test_status_rule_covers_each_state():
 
 
 def test_summary_percent():
-    cells = [rules.Cell(rules.Status.CERTIFIED)] * 3 + [rules.Cell(rules.Status.OVERDUE)]
-    assert rules.summarize(cells).compliant_percent == 75
+    cells = [rules.Cell(rules.Status.CERTIFIED, required=True)] * 3 + [rules.Cell(rules.Status.OVERDUE, required=True)]
+    # People never asked for it count neither way, certified or not.
+    cells += [rules.Cell(rules.Status.NOT_STARTED), rules.Cell(rules.Status.CERTIFIED)]
+    summary = rules.summarize(cells)
+    assert summary.compliant_percent == 75 and summary.total == 4
+    assert rules.summarize([rules.Cell(rules.Status.NOT_STARTED)]).total == 0
 
 
 # --- dashboards --------------------------------------------------------------------------
@@ -110,7 +119,9 @@ def test_the_organization_and_a_team_read_each_persons_records_alone(course, peo
 
 
 def test_filters_and_sorting(course, people):
+    require(people.employee, at=NOW - timedelta(days=1))
     certify(people.employee, NOW, platforms=())
+    certify(people.other_employee, NOW, platforms=())  # never asked of her: not "certified" in a report
     board = build_dashboard(organization_query(), Filters(status="certified"), NOW, None)
     assert [r.full_name for r in board.rows] == ["Eli Employee"]
     board = build_dashboard(organization_query(), Filters(department="Marketing"), NOW, None)

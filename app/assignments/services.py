@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.assignments.models import Assignment
+from app.assignments.models import SOURCES, Assignment, live_at
 from app.certificates.models import Certificate, CertificateRevocation
 from app.courses.models import CourseVersion, Module, ModuleCompletion
 from app.extensions import db
@@ -43,8 +43,15 @@ def assign_onboarding(person: User, now: datetime, actor: User | None = None) ->
     ])
 
 
+def _required(user_id, slug):
+    """The certification is required of the person now: a live assignment from a source."""
+    return select(Assignment.id).where(Assignment.user_id == user_id, Assignment.certification_slug == slug,
+                                       Assignment.reason.in_(SOURCES), live_at()).exists()
+
+
 def assign_refreshers(now: datetime) -> int:
-    """Assign the refresher for every latest certificate that expires within REFRESHER_LEAD_DAYS."""
+    """Assign the refresher for every latest certificate that expires within REFRESHER_LEAD_DAYS,
+    of a certification the person is still required to hold (an optional one just lapses)."""
     lead = timedelta(days=current_app.config["REFRESHER_LEAD_DAYS"])
     latest = (
         select(Certificate.user_id, Certificate.certification_slug, func.max(Certificate.cycle).label("cycle"))
@@ -57,7 +64,8 @@ def assign_refreshers(now: datetime) -> int:
               & (Certificate.cycle == latest.c.cycle))
         .join(User, User.id == Certificate.user_id)
         .outerjoin(CertificateRevocation)
-        .where(User.active, CertificateRevocation.id.is_(None), Certificate.expires_at <= now + lead)
+        .where(User.active, CertificateRevocation.id.is_(None), Certificate.expires_at <= now + lead,
+               _required(Certificate.user_id, Certificate.certification_slug))
     ).all()
     return _insert_ignore([
         {"user_id": uid, "certification_slug": slug, "reason": "refresher", "assigned_at": now,
@@ -80,7 +88,8 @@ def changed_modules(version: CourseVersion) -> list[str]:
 
 
 def assign_material_change(version: CourseVersion, now: datetime) -> int:
-    """After a material change, ask everyone who completed a changed module to retake it.
+    """After a material change, ask everyone who completed a changed module to retake it, for the
+    certifications required of them.
 
     A minor change assigns nothing: existing completions and certificates stand.
     """
@@ -101,11 +110,14 @@ def assign_material_change(version: CourseVersion, now: datetime) -> int:
     by_person: dict[int, set[str]] = {}
     for uid, slug in affected:
         by_person.setdefault(uid, set()).add(slug)
+    required = set(db.session.execute(
+        select(Assignment.user_id, Assignment.certification_slug)
+        .where(Assignment.user_id.in_(list(by_person)), Assignment.reason.in_(SOURCES), live_at())).all())
     rows = []
     for uid, slugs in by_person.items():
         for cert in version.certifications:
             modules = sorted(slugs & set(cert.module_slugs))
-            if modules:
+            if modules and (uid, cert.slug) in required:
                 rows.append({
                     "user_id": uid, "certification_slug": cert.slug, "reason": "material-change",
                     "assigned_at": now, "due_at": due, "module_slugs": modules, "assigned_by_id": None,

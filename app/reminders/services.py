@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.assignments.models import Assignment
+from app.assignments.models import Assignment, live_at
 from app.assignments.services import assign_refreshers
 from app.audit.services import record
 from app.certificates.models import Certificate, CertificateRevocation
@@ -61,7 +61,7 @@ def _facts(now: datetime):
     for aid, uid, slug, assigned, due, modules in db.session.execute(
         select(Assignment.id, Assignment.user_id, Assignment.certification_slug, Assignment.assigned_at,
                Assignment.due_at, Assignment.module_slugs)
-        .join(User, User.id == Assignment.user_id).where(User.active)
+        .join(User, User.id == Assignment.user_id).where(User.active, live_at())
     ):
         assignments[uid].append(AssignmentFact(aid, slug, OpenAssignment(assigned, due, tuple(modules or ()))))
     certificates: dict[int, list[CertificateFact]] = defaultdict(list)

@@ -22,7 +22,7 @@ def _day(moment: datetime | None) -> str | None:
 
 
 def summary(board: services.Dashboard) -> list[dict]:
-    """Per requirement, over everyone in scope: how many, compliant, overdue, expired."""
+    """Per requirement, over the people in scope it applies to: how many, compliant, overdue, expired."""
     return [{"requirement": req.title, "people": s.total, "compliant": s.compliant_percent,
              "compliant_count": s.counts[Status.CERTIFIED] + s.counts[Status.EXPIRING],
              "overdue": s.counts[Status.OVERDUE], "expired": s.counts[Status.EXPIRED],
@@ -38,7 +38,7 @@ def by_team(board: services.Dashboard) -> list[dict]:
             managers.setdefault(row.department or "(no department)", set()).add(row.manager_name)
     return [{"department": line.name, "managers": sorted(managers.get(line.name, ()), key=str.casefold),
              "people": line.people,
-             "requirements": [{"compliant": s.compliant_percent, "overdue": s.counts[Status.OVERDUE]}
+             "requirements": [{"compliant": s.compliant_percent, "overdue": s.counts[Status.OVERDUE], "required": s.total}
                               for s in line.summaries]}
             for line in services.by_department(board)]
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import Department, User
 from app.accounts.placements import placements_at
-from app.assignments.models import Assignment
+from app.assignments.models import Assignment, live_at
 from app.certificates.models import Certificate, CertificateRevocation
 from app.certificates.rules import HeldCertificate
 from app.courses.models import CourseVersion, Lesson, LessonView, Module, ModuleCompletion
@@ -287,10 +287,10 @@ def _started(rows, slug_of: dict[int, str]) -> list[str]:
 
 
 def _assignments(ids_query: Select, at: datetime) -> Select:
-    """Each person's assignments, with the certification each is for."""
+    """Each person's assignments in force at `at`, with the certification each is for."""
     return (select(Assignment.user_id, Assignment.certification_slug, Assignment.assigned_at, Assignment.due_at,
                    Assignment.module_slugs)
-            .where(_in(Assignment.user_id, ids_query), Assignment.assigned_at <= at)
+            .where(_in(Assignment.user_id, ids_query), Assignment.assigned_at <= at, live_at(at))
             .order_by(Assignment.user_id))
 
 

@@ -46,6 +46,13 @@ class Cell:
     def label(self) -> str:
         return _label(self)
 
+    @property
+    def export_label(self) -> str:
+        """The label, or what it means for someone the requirement does not apply to."""
+        if self.required:
+            return _label(self)
+        return "Not required" if self.status is Status.NOT_STARTED else f"{_label(self)} (optional)"
+
 
 def _label(cell: Cell) -> str:
     dated = _DATED_LABELS.get(cell.status)
@@ -125,7 +132,7 @@ def is_satisfied(assignment: OpenAssignment, certificates, completions) -> bool:
 @dataclass(frozen=True)
 class Summary:
     counts: dict[Status, int]
-    total: int
+    total: int  # people the requirement applies to
 
     @property
     def compliant_percent(self) -> int:
@@ -134,7 +141,12 @@ class Summary:
 
 
 def summarize(cells: Sequence[Cell]) -> Summary:
+    """Counts over the cells of people the requirement applies to: someone who was never asked to
+    hold a certification is neither compliant nor behind on it."""
     counts = {s: 0 for s in Status}
+    total = 0
     for cell in cells:
-        counts[cell.status] += 1
-    return Summary(counts, len(cells))
+        if cell.required:
+            counts[cell.status] += 1
+            total += 1
+    return Summary(counts, total)

@@ -1,9 +1,10 @@
 """Report services: who is in scope, the dashboard with filters, and point-in-time parsing."""
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timezone
 
+from flask import current_app
 from sqlalchemy import Select, select
 
 from app.accounts.models import User
@@ -95,6 +96,12 @@ def build_dashboard(scope: Select | list[int], filters: Filters, now: datetime, 
     everyone = people_rows(scope, at, as_of is not None, policy(), reqs)
     in_scope = [r for r in everyone if r.active or filters.include_inactive]
     summaries = [summarize([row.cells[i] for row in in_scope]) for i in range(len(reqs))]
+    # Only the requirements that apply to someone here get a column (the core one always does).
+    for_all = set(current_app.config["ONBOARDING_CERTIFICATIONS"])
+    keep = [i for i, (req, s) in enumerate(zip(reqs, summaries)) if s.total or req.slug in for_all]
+    if len(keep) < len(reqs):
+        reqs, summaries = [reqs[i] for i in keep], [summaries[i] for i in keep]
+        in_scope = [replace(r, cells=tuple(r.cells[i] for i in keep)) for r in in_scope]
     rows = [r for r in in_scope if _matches(r, filters)]
     key = {"name": lambda r: (r.full_name.casefold(), r.id),
            "department": lambda r: (r.department.casefold(), r.full_name.casefold()),
@@ -109,7 +116,7 @@ def _matches(row: PersonRow, f: Filters) -> bool:
         return False
     if f.q and f.q.casefold() not in row.full_name.casefold() and f.q.casefold() not in row.email:
         return False
-    if f.status and not any(c.status == f.status for c in row.cells):
+    if f.status and not any(c.required and c.status == f.status for c in row.cells):
         return False
     return True
 
@@ -118,7 +125,7 @@ def dashboard_csv_rows(board: Dashboard):
     header = ["Name", "Email", "Department", "Manager", "Hire date", "Active"] + [r.title for r in board.requirements]
     body = (
         [r.full_name, r.email, r.department, r.manager_name, r.hire_date or "", "yes" if r.active else "no"]
-        + [c.label for c in r.cells]
+        + [c.export_label for c in r.cells]
         for r in board.rows
     )
     return header, body
