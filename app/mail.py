@@ -7,21 +7,35 @@ from email.utils import make_msgid
 
 from flask import current_app
 
+from app.mail_html import email_logo, render_html
+
 
 @dataclass(frozen=True)
 class Mail:
     to: str
     subject: str
     text: str
+    reason: str | None = None  # why they got it, shown at the foot of the HTML version
 
 
 def build_message(mail: Mail, sender: str) -> EmailMessage:
+    """multipart/alternative: the text as written, then the same in HTML with the organisation's name,
+    colour and logo (an inline part the HTML names by cid:, so no image is fetched from the web).
+    Needs an app context (the template and the branding settings)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Message-ID"] = make_msgid(domain="postready.local")
     message.set_content(mail.text)
+    logo = email_logo(current_app.config)
+    logo_cid = make_msgid(domain="postready.local") if logo else None
+    message.add_alternative(render_html(mail.text, mail.subject, mail.reason, logo_cid and logo_cid[1:-1]),
+                            subtype="html")
+    if logo:
+        html_part = message.get_payload()[1]
+        html_part.add_related(logo.data, logo.maintype, logo.subtype, cid=logo_cid,
+                              disposition="inline", filename=f"logo.{logo.subtype}")
     return message
 
 

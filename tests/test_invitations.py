@@ -2,6 +2,7 @@
 and a "forgot password" form that reveals nobody."""
 import re
 from email import message_from_string
+from email.policy import default
 
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ PASSPHRASE = "violet harbour lantern 2026"
 
 
 def body(raw: str) -> str:
-    return message_from_string(raw).get_payload(decode=True).decode()
+    return message_from_string(raw, policy=default).get_body(("plain",)).get_content()  # the text part
 
 
 def link_in(raw: str, path: str) -> str:
