@@ -50,7 +50,7 @@ def apply_to_snapshot(plan: ImportPlan, existing):
         r = planned.row
         if planned.action == "create":
             by_email[r.email] = ExistingPerson(next_id, r.email, r.full_name, r.department, r.manager_email,
-                                               r.role, r.hire_date, True)
+                                               r.role, r.hire_date, True, r.platforms)
             next_id += 1
         elif planned.action in ("update", "deactivate", "reactivate"):
             current = by_email[r.email]

@@ -9,6 +9,11 @@ from app.extensions import db
 staff_cli = click.Group("staff", help="Staff records from HR.")
 
 
+def _shown(value) -> str:
+    """A stored or planned value for the terminal: "none" when empty (no manager, no platforms)."""
+    return str(value) if value is not None and str(value) else "none"
+
+
 @staff_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Show what would change and every problem; change nothing.")
@@ -17,7 +22,9 @@ staff_cli = click.Group("staff", help="Staff records from HR.")
 def staff_import(file, dry_run, actor_email):
     """Import an HR CSV export: create, change, deactivate; all or nothing.
 
-    A blank department, manager_email or hire_date keeps what PostReady has; (clear) empties it.
+    A blank department, manager_email, hire_date or platforms keeps what PostReady has; (clear) empties it.
+    platforms lists the social media a person posts on (for example "Instagram; Facebook"); each one
+    becomes a certification they must earn.
     """
     from sqlalchemy import select
 
@@ -44,7 +51,7 @@ def staff_import(file, dry_run, actor_email):
     for label, group in (("create", plan.creates), ("change", plan.updates), ("deactivate", plan.deactivations),
                          ("reactivate", plan.reactivations)):
         for p in group:
-            changes = ", ".join(f"{c.field}: {c.old!s} -> {c.new!s}" for c in p.changes)
+            changes = ", ".join(f"{c.field}: {_shown(c.old)} -> {_shown(c.new)}" for c in p.changes)
             click.echo(f"{file}:{p.line}: {label} {p.email}" + (f" ({changes})" if changes else ""))
     for warning in plan.warnings:
         click.echo(f"{file}: warning: {warning}", err=True)

@@ -20,12 +20,16 @@ Choices made here:
   later checks can say "fix that line first" instead of "unknown manager", and
   what could be read of it is in `ParsedFile.rejected_rows`, so that its manager
   is checked in the same round as its other problems.
-- Optional columns (department, manager_email, hire_date) that are absent from
+- Optional columns (department, manager_email, hire_date, platforms) that are absent from
   the header are recorded in `ParsedFile.columns`, so that the plan leaves those
   fields untouched. A blank cell in a present optional column does the same for
   its row: the column is in `StaffRow.kept` and an existing person keeps the
   stored value (a new person gets none). To empty a field, the cell says
   ``(clear)`` (`CLEAR`, any case); in a required column that is an error.
+- The platforms cell names the platforms a person posts on, separated by ``;``
+  or ``,`` (platform_names.py); the caller passes the certifications in force
+  as `PlatformNames`. A name PostReady does not know, or a certification
+  required of everyone, is an error on that cell.
 - A missing header column or a duplicated one is reported against the header's
   line, and the rows are still checked, column by column, for what the header
   does name (they are not planned); problems with no line at all (size,
@@ -51,15 +55,17 @@ from app.staff.csv_rows import (
     ROLES,
     STATUSES,
     ParsedFile,
+    Platforms,
     RejectedRow,
     RowError,
     StaffRow,
 )
+from app.staff.platform_names import PlatformNames, read_platforms
 
 # Importable from here, as before the rows and the text reading had modules of their own.
 __all__ = ["ALL_COLUMNS", "CLEAR", "MAX_BYTES", "MAX_DEPARTMENT_LENGTH", "MAX_NAME_LENGTH", "MAX_ROWS",
-           "OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "ROLES", "STATUSES", "ParsedFile", "RejectedRow", "RowError",
-           "StaffRow", "parse_staff_csv"]
+           "OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "ROLES", "STATUSES", "ParsedFile", "PlatformNames", "Platforms",
+           "RejectedRow", "RowError", "StaffRow", "parse_staff_csv"]
 
 # Header names are compared after lower-casing and dropping everything but
 # letters and digits, so "E-mail", "email_address" and "Email Address" all match.
@@ -83,6 +89,10 @@ _ALIASES = {
     "hiredate": "hire_date",
     "startdate": "hire_date",
     "dateofhire": "hire_date",
+    "platforms": "platforms",
+    "platform": "platforms",
+    "socialmedia": "platforms",
+    "socialmediaplatforms": "platforms",
 }
 
 
@@ -134,10 +144,10 @@ def _read_header(line: int, header: list[str]) -> tuple[dict[str, int], list[str
 # --- cells ---------------------------------------------------------------------------
 
 # What an optional column's value is when its cell is blank (kept), says CLEAR, or the column is absent.
-_NONE = {"department": "", "manager_email": None, "hire_date": None}
+_NONE = {"department": "", "manager_email": None, "hire_date": None, "platforms": Platforms()}
 
 
-def _read_cells(line: int, cells: Mapping[str, str], cache: dict[str, tuple[str, str]]
+def _read_cells(line: int, cells: Mapping[str, str], cache: dict[str, tuple[str, str]], platforms: PlatformNames
                 ) -> tuple[dict, frozenset[str], list[RowError]]:
     """The checked values of one row's cells (columns absent from `cells` are not checked), the
     optional columns it leaves blank, and its problems: every one, not only the first."""
@@ -156,7 +166,7 @@ def _read_cells(line: int, cells: Mapping[str, str], cache: dict[str, tuple[str,
         elif csv_cells.is_clear(raw):
             errors.append(RowError(line, column, (
                 f"{column} is required, so it cannot be cleared; {CLEAR} only empties the optional "
-                "columns department, manager_email and hire_date"
+                "columns department, manager_email, hire_date and platforms"
             )))
         else:
             try:
@@ -171,6 +181,7 @@ def _read_cells(line: int, cells: Mapping[str, str], cache: dict[str, tuple[str,
     check("role", csv_cells.choice, "role", ROLES)
     check("status", csv_cells.choice, "status", STATUSES, " (use terminated for people who have left)")
     check("hire_date", csv_cells.hire_date)
+    check("platforms", read_platforms, platforms)
     if values.get("email") is not None and values["email"] == values["manager_email"]:
         errors.append(RowError(line, "manager_email", (
             "the person is named as their own manager; leave manager_email blank to keep the current one, "
@@ -181,8 +192,9 @@ def _read_cells(line: int, cells: Mapping[str, str], cache: dict[str, tuple[str,
 
 # --- the whole file --------------------------------------------------------------------
 
-def parse_staff_csv(data: bytes) -> ParsedFile:
-    """Parse and check a staff export; see the module docstring for the rules."""
+def parse_staff_csv(data: bytes, platforms: PlatformNames = PlatformNames()) -> ParsedFile:
+    """Parse and check a staff export; `platforms` are the platform names its platforms column may use
+    (see the module docstring for the rules)."""
     if len(data) > MAX_BYTES:
         return _file_error(f"the file is {len(data):,} bytes, over the {MAX_BYTES // (1024 * 1024)} MB limit "
                            f"({MAX_BYTES:,} bytes); split it into smaller files and import each one")
@@ -219,7 +231,7 @@ def parse_staff_csv(data: bytes) -> ParsedFile:
             )))
             continue
         cells = {name: record[index] for name, index in positions.items()}
-        values, kept, row_errors = _read_cells(line, cells, cache)
+        values, kept, row_errors = _read_cells(line, cells, cache, platforms)
         email = values.get("email")
         if email is not None:
             written = cells["email"].strip()

@@ -15,11 +15,22 @@ ROLES = ("employee", "manager", "admin")
 STATUSES = ("active", "terminated")
 
 REQUIRED_COLUMNS = ("email", "full_name", "role", "status")
-OPTIONAL_COLUMNS = ("department", "manager_email", "hire_date")
-ALL_COLUMNS = ("email", "full_name", "department", "manager_email", "role", "status", "hire_date")
+OPTIONAL_COLUMNS = ("department", "manager_email", "hire_date", "platforms")
+ALL_COLUMNS = ("email", "full_name", "department", "manager_email", "role", "status", "hire_date", "platforms")
 
 # A blank optional cell keeps what PostReady has; this marker in one empties the field instead.
 CLEAR = "(clear)"
+
+
+class Platforms(tuple[str, ...]):
+    """The slugs of the platform certifications a person posts on, sorted so that equal sets compare,
+    print and fingerprint the same in every process; shown as HR writes them, "facebook; instagram" ("" for none)."""
+
+    def __new__(cls, slugs=()):
+        return super().__new__(cls, sorted(set(slugs)))
+
+    def __str__(self) -> str:
+        return "; ".join(self)
 
 
 @dataclass(frozen=True)
@@ -32,9 +43,10 @@ class StaffRow:
     role: str                  # "employee" | "manager" | "admin"
     hire_date: date | None
     status: str                # "active" | "terminated"
-    # Optional columns whose cell was blank: an existing person keeps the stored value (the field above
-    # then reads as none: "" or None). A cell that says CLEAR is not in here: it empties the field.
+    # Optional columns whose cell was blank: an existing person keeps the stored value (the field
+    # then reads as none: "", None or no platforms). A cell that says CLEAR is not in here: it empties the field.
     kept: frozenset[str] = frozenset()
+    platforms: Platforms = Platforms()  # slugs of the platform certifications the person must earn
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,15 @@ The rules:
 - Otherwise differing fields make an "update" and equal ones "unchanged".
   Fields are compared after the same normalisation the parser applies.
 - Only the columns the file has are compared: if the header has no
-  department, manager_email or hire_date column, that field is left alone. A
-  blank cell in one of those columns leaves that person's field alone too
+  department, manager_email, hire_date or platforms column, that field is left
+  alone. A blank cell in one of those columns leaves that person's field alone too
   (`StaffRow.kept`): the planned row carries the stored value, so it is no
   change. A cell that says ``(clear)`` empties the field. For a new person,
   blank and ``(clear)`` both mean none.
+- A person's platforms are the platform certifications the HR file asked of
+  them (their live "hr-import" assignments, in the snapshot). A different set
+  in the file is a change like any other, listed as the field "platforms";
+  applying it assigns the new platforms and withdraws the dropped ones.
 - People in the database who are absent from the file are left alone, so a
   file may list one department only. (If a manager the file deactivates still
   has active reports who are not in the file, that is a warning, not an error.)
@@ -54,7 +58,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from app.staff import reporting_lines
-from app.staff.csv_rows import ParsedFile, RowError, StaffRow
+from app.staff.csv_rows import ParsedFile, Platforms, RowError, StaffRow
 from app.staff.reporting_lines import normal_email
 
 CREATE = "create"
@@ -64,7 +68,7 @@ REACTIVATE = "reactivate"
 UNCHANGED = "unchanged"
 
 # Fields compared between a row and a person, in the order changes are listed.
-COMPARED_FIELDS = ("full_name", "department", "manager_email", "role", "hire_date")
+COMPARED_FIELDS = ("full_name", "department", "manager_email", "role", "hire_date", "platforms")
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class ExistingPerson:
     role: str
     hire_date: date | None
     active: bool
+    platforms: Platforms = Platforms()  # what the HR file asked of them: live "hr-import" assignments
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,7 @@ def _current(person: ExistingPerson) -> dict[str, object]:
         "manager_email": normal_email(person.manager_email),
         "role": person.role.strip().lower(),
         "hire_date": person.hire_date,
+        "platforms": Platforms(person.platforms),
     }
 
 

@@ -5,6 +5,7 @@ On the web an admin uploads once: `check_upload` is the dry run and keeps the fi
 the plan is still the one the admin saw and confirmed. The CLI uses `import_staff`.
 """
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,12 +15,19 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import Department, User
 from app.accounts.placements import placement_of, record_placements
 from app.accounts.services import department_named
+from app.assignments.requirements import (
+    certification_titles,
+    live_assignments,
+    optional_certifications,
+    set_hr_platforms,
+    sync_requirements,
+)
 from app.assignments.services import assign_onboarding
 from app.audit.services import record
 from app.extensions import db
 from app.permissions import can_manage_people
 from app.staff import kept_uploads
-from app.staff.csv_import import RowError, parse_staff_csv
+from app.staff.csv_import import PlatformNames, Platforms, RowError, parse_staff_csv
 from app.staff.kept_uploads import KeptUpload, UploadGone
 from app.staff.plan import ExistingPerson, ImportPlan, fingerprint, plan_import
 
@@ -64,14 +72,25 @@ def existing_people() -> list[ExistingPerson]:
         .outerjoin(Department, User.department_id == Department.id)
         .outerjoin(manager, User.manager_id == manager.id)
     )
-    return [ExistingPerson(i, e, n, d or "", m, r, h, a) for i, e, n, d, m, r, h, a in rows]
+    platforms = defaultdict(set)  # everyone's at once: one query, not one per person
+    for assignment in live_assignments():
+        if assignment.reason == "hr-import":
+            platforms[assignment.user_id].add(assignment.certification_slug)
+    return [ExistingPerson(i, e, n, d or "", m, r, h, a, Platforms(platforms[i])) for i, e, n, d, m, r, h, a in rows]
+
+
+def platform_names() -> PlatformNames:
+    """The names a staff file's platforms column may use: the certifications in force."""
+    platforms = optional_certifications()
+    everyone = {slug: title for slug, title in certification_titles().items() if slug not in platforms}
+    return PlatformNames(platforms, everyone)
 
 
 def _plan(actor: User, data: bytes) -> ImportPlan:
     """The file's plan over the records as they are now, refusing a row that ends the actor's own admin access."""
     if not can_manage_people(actor):
         raise ImportRefused("Only an administrator can import staff.")
-    plan = plan_import(parse_staff_csv(data), existing_people())
+    plan = plan_import(parse_staff_csv(data, platform_names()), existing_people())
     own = next((p for p in plan.people if p.person_id == actor.id), None)
     if own is not None and (own.row.status != "active" or own.row.role != "admin"):
         plan = ImportPlan(plan.people, tuple(sorted(
@@ -173,3 +192,12 @@ def _apply(plan: ImportPlan, actor: User, now: datetime) -> None:
     record_placements(created + moved, now, actor)
     for user in created:
         assign_onboarding(user, now, actor)
+    # After the flush above: the HR file's platforms need each created person's id.
+    for planned in plan.creates + plan.updates + plan.deactivations + plan.reactivations:
+        changed = any(c.field == "platforms" for c in planned.changes)  # a create lists no changes
+        if changed or (planned.action == "create" and planned.row.platforms):
+            set_hr_platforms(actor, people[planned.email], set(planned.row.platforms), now)
+    # The admin's rules for each new, moved or returning person's department and role, in one pass.
+    touched = [people[p.email].id for p in plan.creates + plan.updates + plan.reactivations]
+    if touched:
+        sync_requirements(now, actor, touched)

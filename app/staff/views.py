@@ -11,7 +11,7 @@ from app.extensions import db
 from app.permissions import can_manage_people
 from app.staff.csv_import import MAX_BYTES
 from app.staff.kept_uploads import KEEP_FOR
-from app.staff.services import UploadGone, apply_upload, check_upload
+from app.staff.services import UploadGone, apply_upload, check_upload, platform_names
 from app.timestamps import utcnow
 
 bp = Blueprint("staff", __name__, template_folder="templates")
@@ -35,6 +35,7 @@ def _shown_name(filename: str | None) -> str:
 def _page(review=None, problem: str = "", upload_form: UploadForm | None = None):
     return render_template("staff/import.html", form=upload_form or UploadForm(formdata=None), review=review,
                            apply_form=ApplyForm(formdata=None), problem=problem,
+                           platform_choices=platform_names().accepted(),
                            max_mb=MAX_BYTES // (1024 * 1024), keep_minutes=int(KEEP_FOR.total_seconds() // 60))
 
 
