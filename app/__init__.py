@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.docs import bp as api_docs_bp
     from app.api.token_views import admin_bp as api_tokens_bp
     from app.api.views import bp as api_bp
+    from app.assignments.views import bp as requirements_bp
     from app.certificates.views import bp as certificates_bp
     from app.courses.views import bp as courses_bp
     from app.policy.views import bp as policy_bp
@@ -123,7 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.staff.views import bp as staff_bp
 
     for blueprint in (accounts_bp, invitations_bp, courses_bp, policy_bp, quizzes_bp, certificates_bp, rights_bp,
-                      reports_bp, staff_bp, api_tokens_bp, api_bp, api_docs_bp):
+                      reports_bp, staff_bp, requirements_bp, api_tokens_bp, api_bp, api_docs_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing for CSRF to forge
 

@@ -71,6 +71,24 @@ def _marketing_history(people: dict[str, User], today: datetime) -> None:
     _pass_modules(people["Marco Rossi"], CORE + ["linkedin", "youtube"], ago(120))      # the manager too
 
 
+def _requirements(people: dict[str, User], admin: User, today: datetime) -> None:
+    """Marketing posts on Instagram and Facebook (a rule); the HR file names a few more platforms;
+    two people have asked to post somewhere new and wait for their manager."""
+    from app.assignments.requests import request_platform
+    from app.assignments.requirements import add_rule, set_hr_platforms
+
+    since = today - timedelta(days=400)
+    for slug in ("instagram", "facebook"):
+        add_rule(admin, slug, department_named("Marketing").id, None, since)
+    for name, platforms in (("Hiro Tanaka", {"linkedin"}), ("Isabel Ruiz", {"tiktok"}),
+                            ("Marco Rossi", {"linkedin", "youtube"})):
+        set_hr_platforms(admin, people[name], platforms, since)
+    request_platform(people["Jamal Wright"], "tiktok", "Short clips from our community health fair.",
+                     today - timedelta(days=1))
+    request_platform(people[NURSING[0]], "facebook", "Posts for the maternity ward's family page.",
+                     today - timedelta(hours=5))
+
+
 def create_demo_organisation() -> list[tuple[str, str]]:
     """Create the demo people unless they exist; return (email, role) for each. Caller commits."""
     password_hash = hash_password(DEMO_PASSWORD)
@@ -92,7 +110,7 @@ def create_demo_organisation() -> list[tuple[str, str]]:
         created.append((email, role))
         return user
 
-    person(f"admin@{DOMAIN}", "Morgan Admin", Role.ADMIN, "Compliance")
+    admin = person(f"admin@{DOMAIN}", "Morgan Admin", Role.ADMIN, "Compliance")
     nurse_manager = person(f"nina.manager@{DOMAIN}", "Nina Alvarez", Role.MANAGER, "Nursing")
     marketing_manager = person(f"marco.manager@{DOMAIN}", "Marco Rossi", Role.MANAGER, "Marketing")
     for i, name in enumerate(NURSING):
@@ -111,6 +129,7 @@ def create_demo_organisation() -> list[tuple[str, str]]:
         db.session.flush()
         record_placements([mover], today - timedelta(days=MOVED_TO_MARKETING[1]))
     if "Grace Kim" in new:  # first run only: give the marketing team its history
+        _requirements({**new, "Marco Rossi": marketing_manager}, admin, today)
         _marketing_history({**new, "Marco Rossi": marketing_manager}, today)
         from app.assignments.services import assign_refreshers
 

@@ -97,3 +97,22 @@ def can_send_reminders(user) -> bool:
 def can_view_organization(user) -> bool:
     """Admins act as compliance officers: the whole organization, every export."""
     return is_admin(user)
+
+
+def can_manage_requirement_rules(user) -> bool:
+    """Which department or role must hold which platform certification is an organisation rule."""
+    return is_admin(user)
+
+
+def can_change_requirements_of(user, person: User) -> bool:
+    """Admins for anyone; managers for their reporting line, never for themselves."""
+    return can_suspend_rights(user, person)
+
+
+def can_decide_platform_request(user, platform_request) -> bool:
+    """The person's manager (anyone above them in the line) or an admin; never the person."""
+    return user.id != platform_request.user_id and can_change_requirements_of(user, platform_request.user)
+
+
+def can_request_platform(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.active

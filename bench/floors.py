@@ -92,7 +92,7 @@ def when(value) -> datetime | None:
 
 
 def label(now, valid_until, issued, expires, revoked, done_n, fresh_n, n_modules, started, due_at, suspended) -> str:
-    day = "{:%b %-d, %Y}".format
+    day = "{:%-d %b %Y}".format
     if suspended:
         return "Suspended"
     if due_at is not None and due_at <= now:
@@ -154,7 +154,7 @@ def team_rows(conn, manager_id: int) -> list[list[str]]:
         if slug in CERTIFICATIONS:
             expires = when(expires)
             status = "Certified until" if expires > now else "Expired"
-            row[2 + CERTIFICATIONS.index(slug)] = f"{status} {expires:%b %-d, %Y}"
+            row[2 + CERTIFICATIONS.index(slug)] = f"{status} {expires:%-d %b %Y}"
     return list(people.values())
 
 

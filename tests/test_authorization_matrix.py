@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from app.accounts.services import deactivate_person
 from app.api.services import create_token, revoke_token
+from app.assignments.requests import request_platform
+from app.assignments.requirements import add_rule
 from app.certificates import links
 from app.certificates.models import Certificate
 from app.extensions import db
@@ -82,6 +84,14 @@ MATRIX = {
     "reports.person": ("GET", "/people/{eli}", ELIS_RECORD),
     "reports.team": ("GET", "/team", MANAGERS),
     "reports.team_csv": ("GET", "/team.csv", MANAGERS),
+    "requirements.rules": ("GET", "/requirements", ADMIN_ONLY),
+    "requirements.add": ("POST", "/requirements", {**ADMIN_ONLY, "admin": 400}),  # no fields: 400
+    "requirements.remove": ("POST", "/requirements/{rule}/remove", ADMIN_ONLY),
+    "requirements.ask": ("POST", "/training/platforms", {"anon": L, "gone": L, "*": 400}),  # no platform named
+    # Eli's request: his managers and admins decide (no decision given: 400); Eli may not decide his own
+    "requirements.decide": ("POST", "/requests/{request}/decide", {**ELIS_RECORD, "emp": 403, "mgr": 400,
+                                                                  "admin": 400}),
+    "requirements.withdraw": ("POST", "/people/{eli}/requirements/instagram/withdraw", {**ELIS_RECORD, "emp": 403}),
     "rights.lift": ("POST", "/suspensions/{suspension}/lift", {**ELIS_RECORD, "emp": 403}),
     "rights.my_rights": ("GET", "/rights", SIGNED_IN),
     "rights.person_rights": ("GET", "/people/{eli}/rights", ELIS_RECORD),
@@ -107,6 +117,8 @@ def world(app, course, people):
     attempt = db.session.scalar(select(Attempt).where(Attempt.user_id == people.employee.id).limit(1))
     suspension = suspend_rights(people.manager, people.employee, None, "Matrix test suspension", utcnow())
     token, secret = create_token(people.admin, "matrix", utcnow())
+    platform_request = request_platform(people.employee, "instagram", "", utcnow())
+    rule = add_rule(people.admin, "instagram", None, "manager", utcnow())
     revoked, revoked_secret = create_token(people.admin, "matrix-revoked", utcnow())
     revoke_token(people.admin, revoked, utcnow())
     gone = make_user("Gail Gone", manager=people.manager)
@@ -123,7 +135,8 @@ def world(app, course, people):
     db.session.refresh(people.employee)
     link = links.make_token(app.secret_key, certificate.id, people.employee.id, people.employee.session_token)
     ids = {"link": link, "eli": people.employee.id, "eli_email": people.employee.email, "cert": certificate.id,
-           "code": certificate.code, "attempt": attempt.id, "suspension": suspension.id, "token": token.id}
+           "code": certificate.code, "attempt": attempt.id, "suspension": suspension.id, "token": token.id,
+           "request": platform_request.id, "rule": rule.id}
     headers = {"token": {"Authorization": f"Bearer {secret}"}, "revoked": {"Authorization": f"Bearer {revoked_secret}"}}
     return clients, ids, headers
 

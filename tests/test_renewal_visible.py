@@ -12,7 +12,8 @@ def test_a_current_certificate_sits_at_the_top_with_its_download(client, course,
     certify(people.employee, utcnow() - timedelta(days=10), platforms=())
     login(people.employee)
     page = client.get("/").text
-    assert page.index("My certificates") < page.index("modules complete")  # before the course itself
+    # What is required first, then the certificate, then the modules themselves.
+    assert page.index("What you must do") < page.index("My certificates") < page.index("Required of you")
     assert "✓ Valid until" in page and "Download PDF" in page and ">Renew<" not in page
     assert "Practise again" in client.get(MODULE).text
 
@@ -24,7 +25,7 @@ def test_inside_the_window_renewal_is_due_and_leads_to_the_first_module(client, 
     assert "Your certification expires on" in page and ">Renew<" in page
     assert f'href="{MODULE}"' in page.split(">Renew<")[0].rsplit("<a", 1)[1]
     assert page.count("Renewal due") == 2  # privacy and replies; not the instagram module
-    assert "<strong>Next:</strong> renew" in page
+    assert f'<a class="button" href="{MODULE}">Renew' in page  # what is required: renew it, from its first module
     module = client.get(MODULE).text
     assert "Renewal due:" in module and "Start the renewal quiz" in module and "Practise again" not in module
 

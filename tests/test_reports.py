@@ -32,16 +32,17 @@ def cells_by_name(board) -> dict[str, dict[str, str]]:
 def test_status_cell_markup():
     d = datetime(2027, 3, 5, tzinfo=timezone.utc).date()
     assert status_cell(rules.Cell(rules.Status.CERTIFIED, d, d, required=True)) == (
-        '<span class="status status-certified">Certified until Mar 5, 2027</span>'
-        '<span class="small muted"> · due Mar 5</span>')
+        '<span class="status status-certified">Certified until 5 Mar 2027</span>'
+        '<span class="small muted"> · due 5 Mar</span>')
     assert status_cell(rules.Cell(rules.Status.OVERDUE, d, required=True)) == (
-        '<span class="status status-overdue">Overdue since Mar 5, 2027</span>')
+        '<span class="status status-overdue">Overdue since 5 Mar 2027</span>')
     assert status_cell(rules.Cell(rules.Status.NOT_STARTED, due=d, required=True),
-                       "%b %-d, %Y").endswith("due Mar 5, 2027</span>")
+                       "%-d %b %Y").endswith("due 5 Mar 2027</span>")
     # Not asked of the person: says so, and an optional certificate reads as optional.
-    assert status_cell(rules.Cell(rules.Status.NOT_STARTED)) == '<span class="status status-optional">Not required</span>'
+    assert status_cell(rules.Cell(rules.Status.NOT_STARTED)) == (
+        '<span class="status status-optional">Not required</span>')
     assert status_cell(rules.Cell(rules.Status.CERTIFIED, d)).endswith("· optional</span>")
-    assert rules.Cell(rules.Status.CERTIFIED, d).export_label == "Certified until Mar 5, 2027 (optional)"
+    assert rules.Cell(rules.Status.CERTIFIED, d).export_label == "Certified until 5 Mar 2027 (optional)"
 
 
 def test_status_rule_covers_each_state():

@@ -112,6 +112,7 @@ def _flush_unique_email() -> None:
 def create_person(actor, fields: PersonFields, now: datetime) -> User:
     """A new person with their onboarding assigned and no password yet: they choose one from the
     invitation the caller emails after committing (app.accounts.invitations)."""
+    from app.assignments.requirements import sync_requirements
     from app.assignments.services import assign_onboarding
 
     _require_admin(actor)
@@ -123,6 +124,7 @@ def create_person(actor, fields: PersonFields, now: datetime) -> User:
     _flush_unique_email()
     record_placements([person], now, actor)
     assign_onboarding(person, now, actor)
+    sync_requirements(now, actor, [person.id])  # the rules for their department and role
     record("person.created", actor=actor, subject_type="user", subject_id=person.id,
            details={"email": person.email, "role": person.role})
     return person
@@ -152,6 +154,10 @@ def update_person(actor, person: User, fields: PersonFields, now: datetime) -> U
     _flush_unique_email()
     if placement_of(person) != old_placement:
         record_placements([person], now, actor)
+    if (before["department"], before["role"]) != (after["department"], after["role"]):
+        from app.assignments.requirements import sync_requirements
+
+        sync_requirements(now, actor, [person.id])  # another department's or role's rules apply now
     return person
 
 
@@ -173,6 +179,9 @@ def reactivate_person(actor, person: User, now: datetime) -> None:
         person.active = True
         person.deactivated_at = None
         record_placements([person], now, actor)
+        from app.assignments.requirements import sync_requirements
+
+        sync_requirements(now, actor, [person.id])
         record("person.reactivated", actor=actor, subject_type="user", subject_id=person.id, at=now)
 
 

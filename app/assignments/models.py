@@ -38,6 +38,20 @@ class Assignment(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     withdrawal: Mapped["AssignmentWithdrawal | None"] = relationship(back_populates="assignment")
+    rule: Mapped["RequirementRule | None"] = relationship()
+
+    @property
+    def why(self) -> str:
+        """The reason in words, for people reading a person's page."""
+        if self.reason == "rule" and self.rule is not None:
+            who = f"everyone in {self.rule.department.name}" if self.rule.department else "everyone"
+            return f"Rule: {who}" + (f", role {self.rule.role}" if self.rule.role else "")
+        return REASON_WORDS.get(self.reason, self.reason)
+
+
+REASON_WORDS = {"onboarding": "Onboarding (everyone)", "manual": "Added by an admin", "rule": "Rule",
+                "hr-import": "Named in the HR file", "request": "Asked for it; approved",
+                "refresher": "Yearly renewal", "material-change": "The course changed"}
 
 
 class AssignmentWithdrawal(db.Model):

@@ -1,14 +1,18 @@
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user, login_required
 
+from app.assignments.forms import PlatformRequestForm
 from app.certificates.issuing import renewal_window
 from app.certificates.renewal import standings
 from app.courses.overview import course_overview
+from app.courses.plan import training_plan
 from app.courses.services import current_module, current_versions, record_lesson_view
 from app.extensions import db
+from app.localtime import current_zone
 from app.policy.services import standing_of
 from app.quizzes.rereading import lessons_to_reread, note_reread
 from app.quizzes.services import open_attempt, retake_decision
+from app.reports.personal import latest_requests, own_requirements
 from app.sqlite import writes_db
 from app.timestamps import utcnow
 
@@ -21,8 +25,11 @@ def my_training():
     overviews = [course_overview(current_user, version) for version in current_versions()]
     now = utcnow()
     held = standings(current_user, now, renewal_window())
-    return render_template("courses/my_training.html", overviews=overviews, now=now, held=held,
-                           renew=renewal_due_modules(held), policy=standing_of(current_user, now))
+    renew = renewal_due_modules(held)
+    plan = training_plan(overviews, own_requirements(current_user, now), renew, latest_requests(current_user),
+                         now.astimezone(current_zone()).date(), current_app.config["ONBOARDING_CERTIFICATIONS"])
+    return render_template("courses/my_training.html", overviews=overviews, now=now, held=held, plan=plan,
+                           renew=renew, policy=standing_of(current_user, now), ask=PlatformRequestForm())
 
 
 def _module_or_404(course_slug: str, module_slug: str):

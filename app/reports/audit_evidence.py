@@ -38,8 +38,8 @@ def by_team(board: services.Dashboard) -> list[dict]:
             managers.setdefault(row.department or "(no department)", set()).add(row.manager_name)
     return [{"department": line.name, "managers": sorted(managers.get(line.name, ()), key=str.casefold),
              "people": line.people,
-             "requirements": [{"compliant": s.compliant_percent, "overdue": s.counts[Status.OVERDUE], "required": s.total}
-                              for s in line.summaries]}
+             "requirements": [{"compliant": s.compliant_percent, "overdue": s.counts[Status.OVERDUE],
+                               "required": s.total} for s in line.summaries]}
             for line in services.by_department(board)]
 
 

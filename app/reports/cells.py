@@ -7,7 +7,7 @@ from markupsafe import Markup, escape
 from app.reports.rules import Cell, Status
 
 
-def status_cell(cell: Cell, due_format: str = "%b %-d") -> Markup:
+def status_cell(cell: Cell, due_format: str = "%-d %b") -> Markup:
     if not cell.required:
         if cell.status is Status.NOT_STARTED:
             return Markup('<span class="status status-optional">Not required</span>')
@@ -21,12 +21,15 @@ def status_cell(cell: Cell, due_format: str = "%b %-d") -> Markup:
 
 _MONTH_DAY = re.compile(r"\b([A-Z][a-z]{2,8}) (\d{1,2})\b")
 _DAY_YEAR = re.compile(r"\b(\d{1,2}), (\d{4})\b")
+_DAY_MONTH = re.compile(r"\b(\d{1,2}) ([A-Z][a-z]{2,8})\b")
+_MONTH_YEAR = re.compile(r"\b([A-Z][a-z]{2,8}) (\d{4})\b")
 _ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
 def unbroken_dates(text: str) -> Markup:
-    """A label whose dates never wrap across two lines in print: "Nov 2, 2026" (or "Dec 22") with
+    """A label whose dates never wrap across two lines in print: "2 Nov 2026" (or "Nov 2, 2026") with
     no-break spaces, an ISO date in a no-wrap span (its hyphens are break opportunities otherwise)."""
     safe = str(escape(text))
     safe = _DAY_YEAR.sub("\\1,\u00a0\\2", _MONTH_DAY.sub("\\1\u00a0\\2", safe))
+    safe = _MONTH_YEAR.sub("\\1\u00a0\\2", _DAY_MONTH.sub("\\1\u00a0\\2", safe))
     return Markup(_ISO_DAY.sub('<span class="date">\\1</span>', safe))  # nosec B704 - escaped above

@@ -58,7 +58,7 @@ def _label(cell: Cell) -> str:
     dated = _DATED_LABELS.get(cell.status)
     if dated is None:
         return _PLAIN_LABELS[cell.status]
-    return dated + (f"{cell.when:%b %-d, %Y}" if cell.when else "")
+    return dated + (f"{cell.when:%-d %b %Y}" if cell.when else "")
 
 
 _DATED_LABELS = {Status.CERTIFIED: "Certified until ", Status.EXPIRING: "Expiring ", Status.EXPIRED: "Expired ",

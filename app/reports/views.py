@@ -8,7 +8,10 @@ from sqlalchemy.orm import selectinload
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import User
 from app.accounts.placements import placement_history
+from app.assignments.forms import DecisionForm
 from app.assignments.models import Assignment
+from app.assignments.requests import pending_requests
+from app.assignments.requirements import certification_titles
 from app.audit.services import record
 from app.auth import ensure_or_404, permission_required
 from app.certificates.services import certificates_of
@@ -77,7 +80,7 @@ def _csv(board, name: str) -> Response:
     return response
 
 
-def _render(board, title: str, endpoint: str, departments=None):
+def _render(board, title: str, endpoint: str, departments=None, scope=None):
     labels, chart_title = [r.short_title for r in board.requirements], \
         f"{title}: status of {board.total_people} people by requirement"
     chart = status_chart(labels, board.summaries, chart_title) + \
@@ -86,14 +89,16 @@ def _render(board, title: str, endpoint: str, departments=None):
     signed = standings([r.id for r in board.page_rows], board.at)  # the page's people: one query
     return render_template("reports/dashboard.html", board=board, title=title, chart=chart, endpoint=endpoint,
                            statuses=list(Status), department_lines=departments, linkable=linkable,
-                           signed=signed, policy_required=any(s.required for s in signed.values()))
+                           signed=signed, policy_required=any(s.required for s in signed.values()),
+                           requests=pending_requests(scope) if scope is not None and not board.as_of else [],
+                           titles=certification_titles(), decision=DecisionForm())
 
 
 @bp.get("/team")
 @permission_required(can_view_team)
 def team():
     board, scope = _board(_my_team)
-    return _render(board, "My team", "reports.team")
+    return _render(board, "My team", "reports.team", scope=_my_team(None))
 
 
 @bp.get("/team.csv")
@@ -133,7 +138,8 @@ def remind():
 @permission_required(can_view_organization)
 def organization():
     board, _ = _board(services.organization_query)
-    return _render(board, "Organization", "reports.organization", services.by_department(board))
+    return _render(board, "Organization", "reports.organization", services.by_department(board),
+                   scope=services.organization_query())
 
 
 @bp.get("/organization.csv")
@@ -156,10 +162,12 @@ def person(person_id: int):
     ))
     assignments = list(db.session.scalars(
         select(Assignment).where(Assignment.user_id == person.id).order_by(Assignment.assigned_at.desc())
+        .options(selectinload(Assignment.withdrawal), selectinload(Assignment.rule))
     ))
     board = services.build_dashboard(select(User.id).where(User.id == person.id),
                                      services.Filters(include_inactive=True), now, None)
     return render_template("reports/person.html", person=person, attempts=attempts, assignments=assignments,
+                           titles=certification_titles(), confirm=ConfirmForm(),
                            certificates=certificates_of(person), rights=rights_of(person, now),
                            history=suspension_history(person), placements=placement_history(person),
                            board=board)
