@@ -71,21 +71,26 @@ def _marketing_history(people: dict[str, User], today: datetime) -> None:
     _pass_modules(people["Marco Rossi"], CORE + ["linkedin", "youtube"], ago(120))      # the manager too
 
 
-def _requirements(people: dict[str, User], admin: User, today: datetime) -> None:
-    """Marketing posts on Instagram and Facebook (a rule); the HR file names a few more platforms;
-    two people have asked to post somewhere new and wait for their manager."""
-    from app.assignments.requests import request_platform
-    from app.assignments.requirements import add_rule, set_hr_platforms
+def _platforms_from_hr(people: dict[str, User], admin: User, today: datetime) -> None:
+    """The HR file has named a few people's platforms for over a year."""
+    from app.assignments.requirements import set_hr_platforms
 
-    since = today - timedelta(days=400)
-    for slug in ("instagram", "facebook"):
-        add_rule(admin, slug, department_named("Marketing").id, None, since)
     for name, platforms in (("Hiro Tanaka", {"linkedin"}), ("Isabel Ruiz", {"tiktok"}),
                             ("Marco Rossi", {"linkedin", "youtube"})):
-        set_hr_platforms(admin, people[name], platforms, since)
+        set_hr_platforms(admin, people[name], platforms, today - timedelta(days=400))
+
+
+def _rules_and_requests(people: dict[str, User], admin: User, today: datetime) -> None:
+    """Three weeks ago the marketing team was told to post on Instagram and Facebook (a rule); two
+    people have asked to post somewhere new and wait for their manager."""
+    from app.assignments.requests import request_platform
+    from app.assignments.requirements import add_rule
+
+    for slug in ("instagram", "facebook"):
+        add_rule(admin, slug, department_named("Marketing").id, None, today - timedelta(days=21))
     request_platform(people["Jamal Wright"], "tiktok", "Short clips from our community health fair.",
                      today - timedelta(days=1))
-    request_platform(people[NURSING[0]], "facebook", "Posts for the maternity ward's family page.",
+    request_platform(people[NURSING[2]], "facebook", "Posts for the maternity ward's family page.",
                      today - timedelta(hours=5))
 
 
@@ -129,8 +134,9 @@ def create_demo_organisation() -> list[tuple[str, str]]:
         db.session.flush()
         record_placements([mover], today - timedelta(days=MOVED_TO_MARKETING[1]))
     if "Grace Kim" in new:  # first run only: give the marketing team its history
-        _requirements({**new, "Marco Rossi": marketing_manager}, admin, today)
+        _platforms_from_hr({**new, "Marco Rossi": marketing_manager}, admin, today)
         _marketing_history({**new, "Marco Rossi": marketing_manager}, today)
+        _rules_and_requests(new, admin, today)
         from app.assignments.services import assign_refreshers
 
         assign_refreshers(today - timedelta(days=60))  # the daily job, as it ran two months ago...

@@ -40,7 +40,7 @@ def test_status_cell_markup():
                        "%-d %b %Y").endswith("due 5 Mar 2027</span>")
     # Not asked of the person: says so, and an optional certificate reads as optional.
     assert status_cell(rules.Cell(rules.Status.NOT_STARTED)) == (
-        '<span class="status status-optional">Not required</span>')
+        '<span class="not-required">Not required</span>')
     assert status_cell(rules.Cell(rules.Status.CERTIFIED, d)).endswith("· optional</span>")
     assert rules.Cell(rules.Status.CERTIFIED, d).export_label == "Certified until 5 Mar 2027 (optional)"
 

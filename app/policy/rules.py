@@ -19,7 +19,7 @@ class PolicyStanding:
         if self.allows_rights(now):
             return ""
         return (f"The social media policy (version {self.version_label}) is not signed; "
-                f"it was due by {self.due_by:%B %-d, %Y}.")
+                f"it was due by {self.due_by:%-d %b %Y}.")
 
 
 def standing(version_label: str | None, loaded_at: datetime | None, grace_days: int, attested: bool) -> PolicyStanding:

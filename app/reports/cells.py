@@ -10,7 +10,7 @@ from app.reports.rules import Cell, Status
 def status_cell(cell: Cell, due_format: str = "%-d %b") -> Markup:
     if not cell.required:
         if cell.status is Status.NOT_STARTED:
-            return Markup('<span class="status status-optional">Not required</span>')
+            return Markup('<span class="not-required">Not required</span>')
         return Markup(f'<span class="status status-optional">{escape(cell.label)}</span>'
                       '<span class="small muted"> · optional</span>')  # nosec B704 - the label went through escape()
     html = f'<span class="status status-{cell.status.name.lower()}">{escape(cell.label)}</span>'

@@ -90,7 +90,9 @@ class Dashboard:
         return max((len(self.rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
 
 
-def build_dashboard(scope: Select | list[int], filters: Filters, now: datetime, as_of: datetime | None) -> Dashboard:
+def build_dashboard(scope: Select | list[int], filters: Filters, now: datetime, as_of: datetime | None,
+                    every_requirement: bool = False) -> Dashboard:
+    """`every_requirement`: a column for each, even one that applies to no one in scope (a person's page)."""
     at = as_of or now
     reqs = requirements(as_of)
     everyone = people_rows(scope, at, as_of is not None, policy(), reqs)
@@ -99,7 +101,7 @@ def build_dashboard(scope: Select | list[int], filters: Filters, now: datetime, 
     # Only the requirements that apply to someone here get a column (the core one always does).
     for_all = set(current_app.config["ONBOARDING_CERTIFICATIONS"])
     keep = [i for i, (req, s) in enumerate(zip(reqs, summaries)) if s.total or req.slug in for_all]
-    if len(keep) < len(reqs):
+    if len(keep) < len(reqs) and not every_requirement:
         reqs, summaries = [reqs[i] for i in keep], [summaries[i] for i in keep]
         in_scope = [replace(r, cells=tuple(r.cells[i] for i in keep)) for r in in_scope]
     rows = [r for r in in_scope if _matches(r, filters)]

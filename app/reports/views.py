@@ -165,7 +165,7 @@ def person(person_id: int):
         .options(selectinload(Assignment.withdrawal), selectinload(Assignment.rule))
     ))
     board = services.build_dashboard(select(User.id).where(User.id == person.id),
-                                     services.Filters(include_inactive=True), now, None)
+                                     services.Filters(include_inactive=True), now, None, every_requirement=True)
     return render_template("reports/person.html", person=person, attempts=attempts, assignments=assignments,
                            titles=certification_titles(), confirm=ConfirmForm(),
                            certificates=certificates_of(person), rights=rights_of(person, now),

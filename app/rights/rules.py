@@ -52,7 +52,7 @@ def decide_right(
         return deny("The account is deactivated.")
     suspension = next((s for s in suspensions if s.covers(rule.slug)), None)
     if suspension is not None:
-        return deny(f"Suspended by {suspension.by_name} on {suspension.since:%B %-d, %Y}: {suspension.reason}")
+        return deny(f"Suspended by {suspension.by_name} on {suspension.since:%-d %b %Y}: {suspension.reason}")
     if policy is not None and not policy.allows_rights(now):
         return deny(policy.reason(now))
     valid_until: list[datetime] = []
@@ -70,15 +70,15 @@ def decide_right(
         if latest is None:
             problems.append(f"needs the {title} certification")
         elif latest.revoked_at is not None and latest.revoked_at <= now:
-            problems.append(f"the {title} certificate was revoked on {latest.revoked_at:%B %-d, %Y}")
+            problems.append(f"the {title} certificate was revoked on {latest.revoked_at:%-d %b %Y}")
         else:
-            problems.append(f"the {title} certificate expired on {latest.expires_at:%B %-d, %Y}")
+            problems.append(f"the {title} certificate expired on {latest.expires_at:%-d %b %Y}")
     if problems:
         text = "; ".join(problems)
         return deny(text[0].upper() + text[1:] + ".", tuple(missing))
     expires_at = min(valid_until) if valid_until else None
     return RightDecision(rule.slug, rule.title, rule.platform, True,
-                         f"Certified until {expires_at:%B %-d, %Y}." if expires_at else "Allowed.", expires_at)
+                         f"Certified until {expires_at:%-d %b %Y}." if expires_at else "Allowed.", expires_at)
 
 
 def decide_rights(rules: Sequence[RightRule], certificates, suspensions, person_active, now, titles=None,

@@ -148,6 +148,7 @@ PAGE_TYPES = [
     PageType("person-edit", ADMIN, lambda s: f"/people/{_person(SHOWCASE)(s)}/edit", main=True, heading="Emma Jones"),
     PageType("person-new", ADMIN, lambda s: "/people/new", heading="Add a person"),
     PageType("import", ADMIN, lambda s: "/people/import", main=True, heading="Import staff"),
+    PageType("requirement-rules", ADMIN, lambda s: "/requirements", main=True, heading="Who must earn what"),
     PageType("api-tokens", ADMIN, lambda s: "/api-tokens", heading="API tokens"),
     PageType("change-password", SCAN_EMPLOYEE, lambda s: "/account/password", heading="Change your password"),
     PageType("account-time-zone", SCAN_EMPLOYEE, lambda s: "/account/time-zone", heading="Your time zone"),
