@@ -3,6 +3,7 @@ import os
 from urllib.parse import urlsplit
 
 from app.paths import BUNDLED_COURSES_DIR
+from app.sso.settings import sso_settings
 
 INSECURE_DEV_KEY = "dev-only-insecure-secret-key"
 CERTIFICATE_PDF_MODES = ("at-issue", "worker")
@@ -67,6 +68,7 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM", "PostReady <postready@localhost>"),
         "DEBUG": _bool(env.get("FLASK_DEBUG")),
         **({"DB_POOL_SIZE": int(env["DB_POOL_SIZE"])} if env.get("DB_POOL_SIZE") else {}),
+        **sso_settings(instance_path),
     }
 
 

@@ -32,3 +32,4 @@ from app.policy.models import PolicyAttestation, PolicyVersion  # noqa: F401
 from app.quizzes.models import Answer, AnswerDraft, Attempt, AttemptQuestion, Reread, Submission  # noqa: F401
 from app.reminders.models import ReminderSent  # noqa: F401
 from app.rights.models import RightsSuspension, RightsSuspensionLift  # noqa: F401
+from app.sso.models import SamlAssertionSeen, SsoIdentity  # noqa: F401

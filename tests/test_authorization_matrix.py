@@ -35,6 +35,7 @@ API = {"*": 401, "token": OK}
 MATRIX = {
     "accounts.change_password": ("GET", "/account/password", SIGNED_IN),
     "accounts.deactivate": ("POST", "/people/{eli}/deactivate", ADMIN_ONLY),
+    "accounts.break_glass": ("POST", "/people/{eli}/break-glass", ADMIN_ONLY),
     "accounts.edit_person": ("GET", "/people/{eli}/edit", ADMIN_ONLY),
     "accounts.login": ("GET", "/login", PUBLIC),
     "branding.brand_css": ("GET", "/brand.css", PUBLIC),

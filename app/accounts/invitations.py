@@ -77,7 +77,12 @@ def invitation_mail(person: User, purpose: str) -> Mail:
     org = current_app.config["ORG_NAME"]
     path = "welcome" if purpose == "invite" else "reset-password"
     url = f"{base}/{path}/{link_token(person, purpose)}"
-    if purpose == "invite":
+    if purpose == "invite" and not current_app.config["PASSWORD_LOGIN"] and not person.break_glass:
+        # Password sign-in is off: nothing to set up, the hospital account is the way in.
+        subject = f"{org}: your PostReady account is ready"
+        text = (f"Hello {person.full_name},\n\n{org} uses PostReady for social media training. Sign in with "
+                f"your hospital account here:\n\n{base}/login\n\nUse the account of {person.email}.\n")
+    elif purpose == "invite":
         subject = f"{org}: set up your PostReady account"
         text = (f"Hello {person.full_name},\n\n{org} uses PostReady for social media training. Choose your "
                 f"password here (the link works once, for 14 days):\n\n{url}\n\nThen sign in with {person.email}.\n")

@@ -3,7 +3,7 @@ import secrets
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -50,6 +50,12 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     deactivated_at = mapped_column(UTCDateTime, nullable=True)
+    # May sign in with a password when PASSWORD_LOGIN is off (an admin keeps it for when SSO is down).
+    break_glass: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Created at a first single sign-on (SSO_CREATE_PEOPLE): an admin should set manager and department.
+    needs_review: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Admin because the provider said they are in SSO_ADMIN_GROUP: leaving the group ends it.
+    admin_from_group: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     manager: Mapped["User | None"] = relationship(remote_side=[id], back_populates="reports")
     reports: Mapped[list["User"]] = relationship(back_populates="manager")

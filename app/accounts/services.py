@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -35,7 +36,9 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same answer for every failure)."""
     user = find_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
+    # With PASSWORD_LOGIN off, only break-glass people may use a password (everyone else uses SSO).
+    allowed = user is not None and (current_app.config["PASSWORD_LOGIN"] or user.break_glass)
+    if not ok or not allowed or not user.active:
         record("login.failure", actor_label="anonymous", subject_type="email", subject_id=normalize_email(email)[:80])
         return None
     record("login.success", actor=user, subject_type="user", subject_id=user.id)
@@ -144,6 +147,7 @@ def update_person(actor, person: User, fields: PersonFields, now: datetime) -> U
         raise AccountError("You cannot remove your own administrator role.")
     old_role, old_placement, before = person.role, placement_of(person), _audited_fields(person)
     _apply(person, fields)
+    person.needs_review = False  # an admin has looked at them (one created by single sign-on)
     if person.role != old_role:
         person.end_all_sessions()  # a new role starts with a fresh login
         record("person.role_changed", actor=actor, subject_type="user", subject_id=person.id,
@@ -216,3 +220,25 @@ def set_time_zone(user: User, name: str | None) -> None:
     user.timezone = name or None
     record("person.time_zone_set", actor=user, subject_type="user", subject_id=user.id,
            details={"time_zone": user.timezone})
+
+
+def set_break_glass(actor, person: User, on: bool, now: datetime) -> None:
+    """Whether this person may sign in with a password when PASSWORD_LOGIN is off. While it is off,
+    at least one active admin keeps it: the way back in when single sign-on is down."""
+    _require_admin(actor)
+    if on and not person.active:
+        raise AccountError("A deactivated person cannot be a break-glass account.")
+    if not on and person.break_glass and not current_app.config["PASSWORD_LOGIN"]:
+        others = db.session.scalar(select(User.id).where(User.role == Role.ADMIN, User.active, User.break_glass,
+                                                         User.id != person.id).limit(1))
+        if others is None:
+            raise AccountError("Password sign-in is off: keep at least one active admin who can still use a "
+                               "password, or nobody can get in when single sign-on is down.")
+    if person.break_glass != on:
+        person.break_glass = on
+        record("person.break_glass_on" if on else "person.break_glass_off", actor=actor, subject_type="user",
+               subject_id=person.id, at=now)
+
+
+def break_glass_admins() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.break_glass, User.active).order_by(User.full_name)))

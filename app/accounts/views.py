@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -22,35 +20,28 @@ from app.accounts.services import (
     AccountError,
     PersonFields,
     authenticate,
+    break_glass_admins,
     change_own_password,
     create_person,
     deactivate_person,
     reactivate_person,
+    set_break_glass,
     set_time_zone,
     update_person,
 )
+from app.accounts.signin import home_url, new_csrf_secret, safe_next, start_session
 from app.audit.services import record
 from app.auth import permission_required
 from app.errors import csrf_failed
 from app.extensions import db
 from app.localtime import choices
-from app.permissions import can_manage_people, can_view_organization, can_view_team
+from app.permissions import can_manage_people
 from app.timestamps import utcnow
 from app.url_ids import page_number
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 PAGE_SIZE = 50
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only our own absolute paths: never another host, scheme or protocol-relative URL."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(c) < 32 or ord(c) == 127 for c in target):  # CR/LF would split the Location header
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
 
 
 @bp.errorhandler(CSRFError)
@@ -61,22 +52,6 @@ def expired_form(exc):
         return csrf_failed()
     flash("This sign-in form had expired. Enter your email and password again.", "error")
     return render_template("accounts/login.html", form=LoginForm(formdata=None)), 400
-
-
-def _new_csrf_secret() -> None:
-    """A token planted in a form before sign-in (or sign-out) must not be valid after it: drop the
-    session's CSRF secret (Flask-WTF keeps it under its field name) so a new one is made."""
-    session.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-
-
-def home_url(user) -> str:
-    """Where a person lands: an admin on the organisation, a manager on the team, everyone else on
-    their training (which the navigation keeps one click away for all)."""
-    if can_view_organization(user):
-        return url_for("reports.organization")
-    if can_view_team(user):
-        return url_for("reports.team")
-    return url_for("courses.my_training")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -97,13 +72,8 @@ def login():
             # One message for every failure, so the form does not reveal who has an account.
             flash("That email and password do not match an active account.", "error")
         else:
-            if current_user.is_authenticated:
-                # Someone else signing in at a shared computer (a login form left open in another
-                # tab): the first person is signed out, never the second one let into their account.
-                logout_user()
             throttle.count_success(form.email.data, address)
-            _new_csrf_secret()
-            login_user(user)
+            start_session(user)
             return redirect(safe_next(request.args.get("next")) or home_url(user))
     return render_template("accounts/login.html", form=form), 200 if request.method == "GET" else 400
 
@@ -115,8 +85,11 @@ def logout():
         current_user.end_all_sessions()
         record("logout", actor=current_user)
         db.session.commit()
+        provider_logout = (session.pop("sso", None) or {}).get("logout")
         logout_user()
-        _new_csrf_secret()
+        new_csrf_secret()
+        if provider_logout:  # signed in through the hospital's provider: offer its sign-out too
+            return render_template("accounts/signed_out.html", provider_logout=provider_logout)
         flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
 
@@ -189,7 +162,7 @@ def people():
         query = query.where(or_(User.email.like(like), db.func.lower(User.full_name).like(like)))
     people = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     return render_template("accounts/people.html", people=people, q=q,
-                           invitations=invitation_states(list(people.items)))
+                           invitations=invitation_states(list(people.items)), break_glass=break_glass_admins())
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -234,6 +207,25 @@ def edit_person(person_id: int):
         "accounts/person_form.html", form=form, person=person,
         confirm_form=ConfirmForm(), invitation=invitation_states([person])[person.id],
     ), status
+
+
+@bp.post("/people/<int:person_id>/break-glass")
+@permission_required(can_manage_people)
+def break_glass(person_id: int):
+    person = _person_or_404(person_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    on = request.form.get("on") == "1"
+    try:
+        set_break_glass(current_user, person, on, utcnow())
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"{person.full_name} {'may' if on else 'may no longer'} sign in with a password when password "
+              "sign-in is off.", "success")
+    return redirect(url_for("accounts.edit_person", person_id=person.id))
 
 
 @bp.post("/people/<int:person_id>/deactivate")
