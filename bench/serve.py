@@ -111,7 +111,7 @@ class Gunicorn(Process):
                 requests.get(self.base_url + self.ready_path, timeout=5)
                 if len(self.worker_pids()) >= self.workers:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a worker still importing
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"gunicorn did not come up; see {self.log.name}")
