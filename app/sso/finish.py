@@ -1,5 +1,5 @@
 """The end of every single sign-on: the person signed in (or told why not), one commit, a redirect."""
-from flask import redirect, render_template, session
+from flask import make_response, redirect, render_template, session
 from werkzeug.wrappers import Response
 
 from app.accounts.signin import home_url, safe_next, start_session
@@ -15,7 +15,7 @@ def finish_sign_in(identity: VerifiedIdentity, next_url: str | None, logout_url:
         user = sign_in_identity(identity, utcnow())
     except SsoRefused as exc:
         db.session.commit()  # the refusal's audit event is kept
-        return Response(render_template("sso/refused.html", message=exc.message), 403)
+        return make_response(render_template("sso/refused.html", message=exc.message), 403)
     db.session.commit()
     start_session(user)
     session["sso"] = {"protocol": identity.protocol, "logout": logout_url}
