@@ -98,6 +98,13 @@ MATRIX = {
     "rights.person_rights": ("GET", "/people/{eli}/rights", ELIS_RECORD),
     "rights.suspend": ("POST", "/people/{eli}/rights/suspend", {**ELIS_RECORD, "emp": 403, "mgr": 400, "admin": 400}),
     "rights.team_rights": ("GET", "/team/rights", MANAGERS),
+    # OpenID Connect sign-in: not configured here, so not there (tests/test_sso_oidc.py: the real flow)
+    "sso_oidc.callback": ("GET", "/login/sso/callback", {"*": 404}),
+    "sso_oidc.start": ("GET", "/login/sso", {"*": 404}),
+    # SAML sign-in: not configured here either (tests/test_sso_saml.py: the real flow)
+    "sso_saml.acs": ("POST", "/saml/acs", {"*": 404}),
+    "sso_saml.metadata": ("GET", "/saml/metadata", {"*": 404}),
+    "sso_saml.start": ("GET", "/login/saml", {"*": 404}),
     # an admin's POST without an upload's token is malformed: 400 (tests/test_staff_upload.py: the real flow)
     "staff.apply_import": ("POST", "/people/import/apply", {**ADMIN_ONLY, "admin": 400}),
     "staff.import_people": ("GET", "/people/import", ADMIN_ONLY),
