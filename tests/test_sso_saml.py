@@ -296,3 +296,20 @@ def test_the_check_reads_the_idp_metadata_and_our_files(app, saml, sp_keys):
 def test_sso_check_reports_saml(cli, saml):
     result = cli("sso", "check")
     assert "SAML:\n" in result.output and "/saml/acs" in result.output, result.output
+
+
+def test_a_site_without_saml_never_loads_its_xml_libraries(app):
+    """python3-saml, lxml and xmlsec cost each web worker memory: only a site that signs in with SAML pays."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; from app import create_app; "
+            "app = create_app({'TESTING': True, 'SECRET_KEY': 'k' * 40, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'}); "
+            "app.test_client().get('/saml/metadata'); "
+            "print(sorted(m for m in ('onelogin', 'lxml', 'xmlsec') if m in sys.modules))")
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SAML_")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr

@@ -8,15 +8,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from app.audit.services import record
 from app.extensions import csrf, db
 from app.sso.finish import finish_sign_in
-from app.sso.saml import (
-    RELAY_MAX_AGE,
-    SamlRejected,
-    SamlUnavailable,
-    saml_configured,
-    sp_metadata_xml,
-    start_url,
-    verified_identity,
-)
+from app.sso.services import sso_configured
 from app.timestamps import utcnow
 
 bp = Blueprint("sso_saml", __name__, template_folder="templates")
@@ -24,10 +16,14 @@ bp = Blueprint("sso_saml", __name__, template_folder="templates")
 UNAVAILABLE = "We cannot reach your hospital's sign-in service right now. Wait a few minutes and try again."
 
 
-def _config():
-    if not saml_configured(current_app.config):
+def _saml():
+    """The SAML module, imported on first use: python3-saml, lxml and xmlsec stay out of the workers'
+    memory on sites that do not use SAML."""
+    if not sso_configured(current_app.config)["saml"]:
         abort(404)
-    return current_app.config
+    from app.sso import saml
+
+    return saml
 
 
 def _failed(status: int, message: str):
@@ -36,7 +32,8 @@ def _failed(status: int, message: str):
 
 @bp.get("/saml/metadata")
 def metadata():
-    return Response(sp_metadata_xml(_config()), mimetype="application/samlmetadata+xml")
+    saml = _saml()
+    return Response(saml.sp_metadata_xml(current_app.config), mimetype="application/samlmetadata+xml")
 
 
 BROWSER_COOKIE = "postready_saml"
@@ -48,16 +45,16 @@ def _digest(value: str | None) -> str | None:
 
 @bp.get("/login/saml")
 def start():
-    config = _config()
+    saml, config = _saml(), current_app.config
     nonce = secrets.token_urlsafe(32)
     try:
-        response = redirect(start_url(config, request.args.get("next"), _digest(nonce)))
+        response = redirect(saml.start_url(config, request.args.get("next"), _digest(nonce)))
         # Sent back with the IdP's cross-site POST to the ACS (SameSite=None, which browsers allow only
         # with Secure; http://localhost counts as secure to them).
-        response.set_cookie(BROWSER_COOKIE, nonce, max_age=RELAY_MAX_AGE, path="/saml/acs", secure=True,
+        response.set_cookie(BROWSER_COOKIE, nonce, max_age=saml.RELAY_MAX_AGE, path="/saml/acs", secure=True,
                             httponly=True, samesite="None")
         return response
-    except SamlUnavailable as exc:
+    except saml.SamlUnavailable as exc:
         current_app.logger.error("SAML sign-in cannot start: %s", exc)
         return _failed(503, UNAVAILABLE)
 
@@ -65,11 +62,11 @@ def start():
 @bp.post("/saml/acs")
 @csrf.exempt  # the IdP posts here from its own site: the signed assertion is the proof, not a form token
 def acs():
-    config = _config()
+    saml, config = _saml(), current_app.config
     try:
-        identity, next_url = verified_identity(config, request.form.to_dict(), utcnow(),
+        identity, next_url = saml.verified_identity(config, request.form.to_dict(), utcnow(),
                                                _digest(request.cookies.get(BROWSER_COOKIE)))
-    except SamlRejected as exc:
+    except saml.SamlRejected as exc:
         db.session.rollback()  # nothing half-done is kept, only the event below
         record("sso.failed", actor_label="single sign-on", details={"protocol": "saml", "why": exc.reason})
         db.session.commit()
@@ -77,7 +74,7 @@ def acs():
         if exc.status == 403:
             return _failed(403, f"{exc.message} If it keeps happening, contact {config['SSO_CONTACT']}.")
         return _failed(exc.status, exc.message)
-    except SamlUnavailable as exc:
+    except saml.SamlUnavailable as exc:
         current_app.logger.error("SAML sign-in cannot finish: %s", exc)
         return _failed(503, UNAVAILABLE)
     response = finish_sign_in(identity, next_url)
