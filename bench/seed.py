@@ -120,11 +120,16 @@ class _Stories:
         return user
 
     def require(self, user, hired: datetime, story) -> None:
-        """Onboarding at hire, as the app assigns it; the HR file names the platforms the story passes."""
+        """Onboarding at hire, as the app assigns it, and the policy signed on the first day; the HR file
+        names the platforms the story passes."""
         from app.assignments.requirements import set_hr_platforms
         from app.assignments.services import assign_onboarding
+        from app.policy.services import attest, policy_in_force
 
         assign_onboarding(user, hired)
+        policy = policy_in_force(hired)
+        if policy is not None:
+            attest(user, policy, True, user.full_name, hired)
         platforms = {slug for step in story if step.startswith("cycle") for slug in step.split()[2:]}
         if platforms:
             set_hr_platforms(None, user, platforms, hired)
@@ -199,6 +204,8 @@ def seed(app, people: int, log=print) -> Seed:
     from app.api.services import create_token
     from app.courses.content import read_courses
     from app.courses.services import sync_courses
+    from app.policy.document import read_policy_document
+    from app.policy.services import sync_policy
     from app.extensions import db, migrations
 
     started = time.perf_counter()
@@ -209,7 +216,10 @@ def seed(app, people: int, log=print) -> Seed:
         if problems:
             raise RuntimeError("course problems: " + "; ".join(map(str, problems)))
         sync_courses(specs)
-        now, n_depts = datetime.now(timezone.utc), max(1, min(len(DEPARTMENTS), people // 400))
+        now = datetime.now(timezone.utc)
+        # The social media policy, in force since before anyone was hired, as `postready courses sync` loads it.
+        sync_policy(read_policy_document(app.config["COURSES_DIR"])[0], now - timedelta(days=3000))
+        n_depts = max(1, min(len(DEPARTMENTS), people // 400))
         stories = _Stories(db, now, hash_password(PASSWORD))
         depts = [Department(name=name) for name in DEPARTMENTS[:n_depts]]
         stories.admin = admin = stories.person("Morgan Admin", "admin", None, depts[-1], 2400)
