@@ -204,9 +204,9 @@ def seed(app, people: int, log=print) -> Seed:
     from app.api.services import create_token
     from app.courses.content import read_courses
     from app.courses.services import sync_courses
+    from app.extensions import db, migrations
     from app.policy.document import read_policy_document
     from app.policy.services import sync_policy
-    from app.extensions import db, migrations
 
     started = time.perf_counter()
     migrations(app)
