@@ -62,4 +62,4 @@ def _failed(failure):
     db.session.commit()
     current_app.logger.warning("OpenID Connect sign-in failed (%s): %s", failure.reason, failure.detail)
     message = failure.message(current_app.config["SSO_CONTACT"])
-    return render_template("sso/oidc_failed.html", message=message), failure.status
+    return render_template("sso/failed.html", message=message), failure.status

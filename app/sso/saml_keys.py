@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from app.instance_files import write_new_file
+
 KEY_BITS = 3072
 CERT_YEARS = 10  # an IdP admin re-imports our metadata when it changes: rarely is better
 
@@ -34,13 +36,13 @@ def load_or_create_sp_keys(key_file: str, cert_file: str, public_base_url: str) 
         if os.path.exists(cert_file):
             raise SpKeyProblem(f"{cert_file} exists but its key {key_file} does not. Put the key back, or "
                                "remove both files to make a new pair (then give the IdP our new metadata).")
-        _link_new_file(key_file, _new_key_pem(), 0o600)
+        write_new_file(key_file, _new_key_pem(), 0o600)
     with open(key_file, "rb") as fh:
         key = serialization.load_pem_private_key(fh.read(), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise SpKeyProblem(f"{key_file} must hold an RSA private key.")
     if not os.path.exists(cert_file):
-        _link_new_file(cert_file, _self_signed_cert_pem(key, public_base_url), 0o644)
+        write_new_file(cert_file, _self_signed_cert_pem(key, public_base_url), 0o644)
     with open(cert_file, "rb") as fh:
         cert = x509.load_pem_x509_certificate(fh.read())
     if cert.public_key() != key.public_key():
@@ -65,19 +67,3 @@ def _self_signed_cert_pem(key: rsa.RSAPrivateKey, public_base_url: str) -> bytes
             .not_valid_after(now + timedelta(days=365 * CERT_YEARS))
             .sign(key, hashes.SHA256()))
     return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _link_new_file(path: str, data: bytes, mode: int) -> None:
-    """Write a temporary file, then link it into place: if two workers race on first start, exactly
-    one file wins and nobody reads a half-written one (the loser reads the winner's)."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(tmp)

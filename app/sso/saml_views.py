@@ -27,7 +27,7 @@ def _saml():
 
 
 def _failed(status: int, message: str):
-    return render_template("sso/saml_failed.html", message=message), status
+    return render_template("sso/failed.html", message=message), status
 
 
 @bp.get("/saml/metadata")
