@@ -37,6 +37,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["CERTIFICATE_PDFS"] not in config.CERTIFICATE_PDF_MODES:
         raise ConfigurationError(f"CERTIFICATE_PDFS must be one of {', '.join(config.CERTIFICATE_PDF_MODES)}; "
                                  f"it is {app.config['CERTIFICATE_PDFS']!r}.")
+    if app.config.get("STAFF_SOURCE", "csv") not in config.STAFF_SOURCES:
+        raise ConfigurationError(f"STAFF_SOURCE must be one of {', '.join(config.STAFF_SOURCES)}; "
+                                 f"it is {app.config['STAFF_SOURCE']!r}.")
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -121,15 +124,17 @@ def _register_blueprints(app: Flask) -> None:
     from app.quizzes.views import bp as quizzes_bp
     from app.reports.views import bp as reports_bp
     from app.rights.views import bp as rights_bp
+    from app.scim.views import bp as scim_bp
     from app.sso.oidc_views import bp as sso_oidc_bp
     from app.sso.saml_views import bp as sso_saml_bp
     from app.staff.views import bp as staff_bp
 
     for blueprint in (accounts_bp, invitations_bp, courses_bp, policy_bp, quizzes_bp, certificates_bp, rights_bp,
                       reports_bp, staff_bp, requirements_bp, api_tokens_bp, api_bp, api_docs_bp, sso_oidc_bp,
-                      sso_saml_bp):
+                      sso_saml_bp, scim_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing for CSRF to forge
+    csrf.exempt(scim_bp)  # the same
 
 
 # The password change, signing out, static files, and the holder's certificate link (which checks
@@ -148,8 +153,8 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def require_password_change():
-        if request.blueprint == "api" or request.endpoint in PASSWORD_CHANGE_EXEMPT:
-            return None  # the API never looks at cookie sessions; the rest need no user loaded
+        if request.blueprint in ("api", "scim") or request.endpoint in PASSWORD_CHANGE_EXEMPT:
+            return None  # the APIs never look at cookie sessions; the rest need no user loaded
         if current_user.is_authenticated and current_user.must_change_password:
             return redirect(url_for("accounts.change_password"))
         return None

@@ -7,6 +7,7 @@ from app.sso.settings import sso_settings
 
 INSECURE_DEV_KEY = "dev-only-insecure-secret-key"
 CERTIFICATE_PDF_MODES = ("at-issue", "worker")
+STAFF_SOURCES = ("csv", "scim")
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -42,6 +43,10 @@ def from_environment(instance_path: str) -> dict:
         # How many reverse proxies sit in front of the app (their X-Forwarded-For is trusted).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         **({"API_RATE_LIMIT": env["API_RATE_LIMIT"]} if env.get("API_RATE_LIMIT") else {}),
+        **({"SCIM_RATE_LIMIT": env["SCIM_RATE_LIMIT"]} if env.get("SCIM_RATE_LIMIT") else {}),
+        # Who keeps the staff records: "csv" (the HR import and SCIM both may) or "scim" (the HR import
+        # refuses rows for people SCIM manages; the identity provider is their source).
+        "STAFF_SOURCE": env.get("STAFF_SOURCE", "csv").strip().lower(),
         # Absolute address of this site, used in certificate QR codes and emails.
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # Host names this site answers to (Flask checks each request's Host header against them).
@@ -90,4 +95,5 @@ DEFAULTS = {
     "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS": "5 per minute; 10 per 15 minutes; 20 per hour; 50 per day",
     "LOGIN_LIMIT_PER_ADDRESS": "100 per hour",
     "API_RATE_LIMIT": "600 per minute",  # per API token
+    "SCIM_RATE_LIMIT": "1200 per minute",  # per SCIM token: a first sync sends a few requests per person
 }

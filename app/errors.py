@@ -21,6 +21,10 @@ def _wants_json() -> bool:
 
 
 def _render(status: int, message: str):
+    if request.path.startswith("/scim/"):  # SCIM clients read SCIM Error messages, even for a wrong URL
+        from app.scim.responses import scim_error
+
+        return scim_error(status, message)
     if _wants_json():
         return jsonify(error={"status": status, "message": message}), status
     return render_template("error.html", status=status, message=message), status

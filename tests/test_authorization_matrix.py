@@ -30,7 +30,8 @@ ELIS_RECORD = {"anon": L, "gone": L, "emp2": 404, "mgr2": 404, "*": OK}
 MANAGERS = {"anon": L, "gone": L, "emp": 403, "emp2": 403, "admin": 403, "*": OK}
 MANAGERS_AND_ADMINS = {"anon": L, "gone": L, "emp": 403, "emp2": 403, "*": OK}
 PUBLIC = {"*": OK}
-API = {"*": 401, "token": OK}
+API = {"*": 401, "token": OK, "scim": 403}      # a SCIM token may not ask about rights
+SCIM = {"*": 401, "token": 403, "scim": OK}     # nor a rights token provision people
 
 MATRIX = {
     "accounts.change_password": ("GET", "/account/password", SIGNED_IN),
@@ -108,6 +109,16 @@ MATRIX = {
     # an admin's POST without an upload's token is malformed: 400 (tests/test_staff_upload.py: the real flow)
     "staff.apply_import": ("POST", "/people/import/apply", {**ADMIN_ONLY, "admin": 400}),
     "staff.import_people": ("GET", "/people/import", ADMIN_ONLY),
+    # SCIM provisioning: tokens with the scim scope only (tests/test_scim_*.py: what they do)
+    "scim.service_provider_config": ("GET", "/scim/v2/ServiceProviderConfig", SCIM),
+    "scim.resource_types": ("GET", "/scim/v2/ResourceTypes", SCIM),
+    "scim.resource_type": ("GET", "/scim/v2/ResourceTypes/User", SCIM),
+    "scim.schemas": ("GET", "/scim/v2/Schemas", SCIM),
+    "scim.schema": ("GET", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", SCIM),
+    "scim.users": ("GET", "/scim/v2/Users", SCIM),
+    "scim.user": ("GET", "/scim/v2/Users/{eli}", SCIM),
+    "scim.search_users": ("POST", "/scim/v2/Users/.search", {**SCIM, "scim": 400}),  # a form, not JSON: 400
+    "scim.search_everything": ("POST", "/scim/v2/.search", {**SCIM, "scim": 501}),  # one resource type only
 }
 UNCHECKED = {"static"}  # files only
 
@@ -127,11 +138,13 @@ def world(app, course, people):
     token, secret = create_token(people.admin, "matrix", utcnow())
     platform_request = request_platform(people.employee, "instagram", "", utcnow())
     rule = add_rule(people.admin, "instagram", None, "manager", utcnow())
+    _, scim_secret = create_token(people.admin, "matrix-scim", utcnow(), "scim")
     revoked, revoked_secret = create_token(people.admin, "matrix-revoked", utcnow())
     revoke_token(people.admin, revoked, utcnow())
     gone = make_user("Gail Gone", manager=people.manager)
     db.session.commit()
-    clients = {"anon": app.test_client(), "token": app.test_client(), "revoked": app.test_client()}
+    clients = {"anon": app.test_client(), "token": app.test_client(), "revoked": app.test_client(),
+               "scim": app.test_client()}
     for name, person in [("emp", people.employee), ("emp2", people.other_employee), ("mgr", people.manager),
                          ("mgr2", people.other_manager), ("admin", people.admin), ("gone", gone)]:
         c = app.test_client()
@@ -145,7 +158,8 @@ def world(app, course, people):
     ids = {"link": link, "eli": people.employee.id, "eli_email": people.employee.email, "cert": certificate.id,
            "code": certificate.code, "attempt": attempt.id, "suspension": suspension.id, "token": token.id,
            "request": platform_request.id, "rule": rule.id}
-    headers = {"token": {"Authorization": f"Bearer {secret}"}, "revoked": {"Authorization": f"Bearer {revoked_secret}"}}
+    headers = {"token": {"Authorization": f"Bearer {secret}"}, "revoked": {"Authorization": f"Bearer {revoked_secret}"},
+               "scim": {"Authorization": f"Bearer {scim_secret}"}}
     return clients, ids, headers
 
 
@@ -162,12 +176,12 @@ def test_route_for_every_persona(world, endpoint):
     clients, ids, headers = world
     method, url, expected = MATRIX[endpoint]
     url = url.format(**ids)
-    is_api = url.startswith("/api/")
-    personas = WEB + ("token", "revoked")
+    is_api = url.startswith(("/api/", "/scim/"))
+    personas = WEB + ("token", "revoked", "scim")
     got, want = {}, {}
     for persona in personas:
         client = clients[persona]
-        if persona in ("token", "revoked"):
+        if persona in ("token", "revoked", "scim"):
             # Tokens only count on the API; on web pages the visitor is anonymous.
             want[persona] = expected.get(persona, expected.get("*")) if is_api else expected.get("anon", expected["*"])
         else:

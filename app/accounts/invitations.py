@@ -94,11 +94,12 @@ def invitation_mail(person: User, purpose: str) -> Mail:
     return Mail(person.email, subject, text + f"\n-- PostReady, {org}\n")
 
 
-def record_sent(person: User, purpose: str, actor: User | None, now: datetime) -> None:
+def record_sent(person: User, purpose: str, actor: User | None, now: datetime, actor_label: str | None = None) -> None:
     db.session.add(Invitation(user_id=person.id, purpose=purpose, email=person.email,
                               sent_by_id=actor.id if actor else None, sent_at=now))
     record(f"person.{'invited' if purpose == 'invite' else 'reset_link_sent'}", actor=actor,
-           actor_label=None if actor else "self-service", subject_type="user", subject_id=person.id, at=now)
+           actor_label=None if actor else (actor_label or "self-service"), subject_type="user", subject_id=person.id,
+           at=now)
 
 
 def set_password_from_link(person: User, purpose: str, new_password: str, now: datetime) -> None:
@@ -124,7 +125,8 @@ def invitation_states(people: list[User]) -> dict[int, InvitationState]:
 Outcome = tuple[list[User], dict[str, str]]  # who got a link; by address, why the others did not
 
 
-def send_links(people: list[User], purpose: str, actor: User | None, now: datetime) -> Outcome:
+def send_links(people: list[User], purpose: str, actor: User | None, now: datetime,
+               actor_label: str | None = None) -> Outcome:
     """Email each person their link over one connection, after the commit that created them; record and
     commit each one sent. Returns who got one and, by address, why the others did not."""
     sent: list[User] = []
@@ -137,7 +139,7 @@ def send_links(people: list[User], purpose: str, actor: User | None, now: dateti
                 except MailFailed as exc:
                     failed[person.email] = str(exc)
                     continue
-                record_sent(person, purpose, actor, now)
+                record_sent(person, purpose, actor, now, actor_label)
                 db.session.commit()
                 sent.append(person)
     except OSError as exc:  # the mail server cannot be reached at all
@@ -147,7 +149,8 @@ def send_links(people: list[User], purpose: str, actor: User | None, now: dateti
     return sent, failed
 
 
-def invite_new_people(emails: list[str], actor: User | None, now: datetime) -> Outcome:
-    """Invite the people an import created (those of `emails` with no password yet)."""
+def invite_new_people(emails: list[str], actor: User | None, now: datetime, actor_label: str | None = None) -> Outcome:
+    """Invite the people an import (or SCIM: actor None, actor_label its token) created: those of
+    `emails` with no password yet."""
     people = list(db.session.scalars(select(User).where(User.email.in_(emails), User.password_hash.is_(None))))
-    return send_links(people, "invite", actor, now)
+    return send_links(people, "invite", actor, now, actor_label)

@@ -56,6 +56,13 @@ class User(UserMixin, db.Model):
     needs_review: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Admin because the provider said they are in SSO_ADMIN_GROUP: leaving the group ends it.
     admin_from_group: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # From the identity provider's SCIM client (app/scim): its id for the person and the employee number.
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    employee_number: Mapped[str | None] = mapped_column(String(64))
+    # SCIM created or changed this person: with STAFF_SOURCE=scim the HR import leaves them alone.
+    scim_managed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # SCIM deleted them: deactivated, kept as evidence, and gone from SCIM (404) unless created again.
+    scim_deleted_at = mapped_column(UTCDateTime, nullable=True)
 
     manager: Mapped["User | None"] = relationship(remote_side=[id], back_populates="reports")
     reports: Mapped[list["User"]] = relationship(back_populates="manager")

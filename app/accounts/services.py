@@ -115,10 +115,16 @@ def _flush_unique_email() -> None:
 def create_person(actor, fields: PersonFields, now: datetime) -> User:
     """A new person with their onboarding assigned and no password yet: they choose one from the
     invitation the caller emails after committing (app.accounts.invitations)."""
+    _require_admin(actor)
+    return add_person(fields, now, actor)
+
+
+def add_person(fields: PersonFields, now: datetime, actor: User | None = None, actor_label: str | None = None) -> User:
+    """create_person's work, for a caller that checked who acts: an admin, or (actor None, named by
+    actor_label) a provisioning token (app.scim)."""
     from app.assignments.requirements import sync_requirements
     from app.assignments.services import assign_onboarding
 
-    _require_admin(actor)
     if find_by_email(fields.email):
         raise AccountError("Someone already has that email address.")
     person = User(must_change_password=False, password_hash=None)
@@ -128,7 +134,7 @@ def create_person(actor, fields: PersonFields, now: datetime) -> User:
     record_placements([person], now, actor)
     assign_onboarding(person, now, actor)
     sync_requirements(now, actor, [person.id])  # the rules for their department and role
-    record("person.created", actor=actor, subject_type="user", subject_id=person.id,
+    record("person.created", actor=actor, actor_label=actor_label, subject_type="user", subject_id=person.id,
            details={"email": person.email, "role": person.role})
     return person
 
@@ -145,16 +151,24 @@ def update_person(actor, person: User, fields: PersonFields, now: datetime) -> U
     _require_admin(actor)
     if person.id == actor.id and fields.role != Role.ADMIN:
         raise AccountError("You cannot remove your own administrator role.")
+    change_person(person, fields, now, actor)
+    person.needs_review = False  # an admin has looked at them (one created by single sign-on)
+    return person
+
+
+def change_person(person: User, fields: PersonFields, now: datetime, actor: User | None = None,
+                  actor_label: str | None = None) -> dict:
+    """update_person's work, for a caller that checked who acts (see add_person). Returns what changed."""
     old_role, old_placement, before = person.role, placement_of(person), _audited_fields(person)
     _apply(person, fields)
-    person.needs_review = False  # an admin has looked at them (one created by single sign-on)
     if person.role != old_role:
         person.end_all_sessions()  # a new role starts with a fresh login
-        record("person.role_changed", actor=actor, subject_type="user", subject_id=person.id,
-               details={"from": old_role, "to": person.role})
+        record("person.role_changed", actor=actor, actor_label=actor_label, subject_type="user",
+               subject_id=person.id, details={"from": old_role, "to": person.role})
     after = _audited_fields(person)
     changed = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
-    record("person.updated", actor=actor, subject_type="user", subject_id=person.id, details={"changed": changed})
+    record("person.updated", actor=actor, actor_label=actor_label, subject_type="user", subject_id=person.id,
+           details={"changed": changed})
     _flush_unique_email()
     if placement_of(person) != old_placement:
         record_placements([person], now, actor)
@@ -162,23 +176,34 @@ def update_person(actor, person: User, fields: PersonFields, now: datetime) -> U
         from app.assignments.requirements import sync_requirements
 
         sync_requirements(now, actor, [person.id])  # another department's or role's rules apply now
-    return person
+    return changed
 
 
 def deactivate_person(actor, person: User, now: datetime) -> None:
     _require_admin(actor)
     if person.id == actor.id:
         raise AccountError("You cannot deactivate your own account.")
+    deactivate_account(person, now, actor)
+
+
+def deactivate_account(person: User, now: datetime, actor: User | None = None, actor_label: str | None = None) -> None:
+    """deactivate_person's work (see add_person): sessions end, so rights stop at once."""
     if person.active:
         person.active = False
         person.deactivated_at = now
         person.end_all_sessions()
         record_placements([person], now, actor)
-        record("person.deactivated", actor=actor, subject_type="user", subject_id=person.id, at=now)
+        record("person.deactivated", actor=actor, actor_label=actor_label, subject_type="user",
+               subject_id=person.id, at=now)
 
 
 def reactivate_person(actor, person: User, now: datetime) -> None:
     _require_admin(actor)
+    reactivate_account(person, now, actor)
+
+
+def reactivate_account(person: User, now: datetime, actor: User | None = None, actor_label: str | None = None) -> None:
+    """reactivate_person's work (see add_person)."""
     if not person.active:
         person.active = True
         person.deactivated_at = None
@@ -186,7 +211,8 @@ def reactivate_person(actor, person: User, now: datetime) -> None:
         from app.assignments.requirements import sync_requirements
 
         sync_requirements(now, actor, [person.id])
-        record("person.reactivated", actor=actor, subject_type="user", subject_id=person.id, at=now)
+        record("person.reactivated", actor=actor, actor_label=actor_label, subject_type="user",
+               subject_id=person.id, at=now)
 
 
 def change_own_password(user: User, current_password: str, new_password: str) -> None:

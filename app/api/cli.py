@@ -9,18 +9,20 @@ tokens_cli = click.Group("tokens", help="API bearer tokens for other systems.")
 
 @tokens_cli.command("create")
 @click.argument("name")
+@click.option("--scope", type=click.Choice(["rights", "scim"]), default="rights", show_default=True,
+              help="rights: the posting-rights API; scim: provisioning by the identity provider at /scim/v2.")
 @with_appcontext
-def tokens_create(name):
-    """Create a token; its secret is printed once."""
+def tokens_create(name, scope):
+    """Create a token; its secret is printed once, on the last line."""
     from app.api.services import TokenError, create_token
     from app.timestamps import utcnow
 
     try:
-        token, secret = create_token(None, name, utcnow())
+        token, secret = create_token(None, name, utcnow(), scope)
     except TokenError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Token {token.id} “{token.name}” created. Its secret, shown only now:")
+    click.echo(f"Token {token.id} “{token.name}” ({token.scope}) created. Its secret, shown only now:")
     click.echo(secret)
 
 
@@ -31,7 +33,7 @@ def tokens_list():
 
     for t in all_tokens():
         state = "active" if t.active else f"revoked {t.revoked_at:%Y-%m-%d}"
-        click.echo(f"{t.id:>4}  {t.prefix}…  {t.name}  ({state})")
+        click.echo(f"{t.id:>4}  {t.prefix}…  {t.scope:<6}  {t.name}  ({state})")
 
 
 @tokens_cli.command("revoke")

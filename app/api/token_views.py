@@ -1,12 +1,13 @@
 """Administration of API tokens (pages for admins)."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.accounts.forms import ConfirmForm
-from app.api.models import ApiToken
+from app.api.models import SCOPES, ApiToken
 from app.api.services import TokenError, all_tokens, create_token, revoke_token
 from app.auth import permission_required
 from app.extensions import db
@@ -19,6 +20,10 @@ admin_bp = Blueprint("api_tokens", __name__, template_folder="templates")
 class TokenForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)],
                        description="Which system will use it, e.g. “Scheduling tool”.")
+    scope = RadioField("What it may do", choices=[
+        SelectChoice("rights", "Ask about posting rights (the API)"),
+        SelectChoice("scim", "Add, change and deactivate people (SCIM, for Entra ID or Okta)"),
+    ], default="rights", validators=[DataRequired()])
 
 
 @admin_bp.route("/api-tokens", methods=["GET", "POST"])
@@ -29,7 +34,7 @@ def tokens():
     status = 200
     if form.validate_on_submit():
         try:
-            token, secret = create_token(current_user, form.name.data, utcnow())
+            token, secret = create_token(current_user, form.name.data, utcnow(), form.scope.data)
         except TokenError as exc:
             flash(str(exc), "error")
             status = 400
@@ -39,7 +44,8 @@ def tokens():
     elif form.is_submitted():
         status = 400
     response = render_template("api/tokens.html", form=form, tokens=all_tokens(), secret=secret,
-                               confirm=ConfirmForm())
+                               confirm=ConfirmForm(), scopes=SCOPES,
+                               scim_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/scim/v2")
     # The secret is shown once: never cache this page.
     return response, status, {"Cache-Control": "no-store"}
 

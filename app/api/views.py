@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from app.api.openapi import openapi_document
-from app.api.services import person_by_email, token_for_secret
+from app.api.services import bearer_secret, person_by_email, token_for_secret
 from app.extensions import limiter
 from app.rights.services import policy, rights_of
 from app.timestamps import utcnow
@@ -42,11 +42,13 @@ def authenticate():
         return None
     if QUERY_TOKEN_NAMES & set(request.args):
         return error(400, "Send the token in the Authorization header, never in the URL.")
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    token_id = token_for_secret(secret.strip()) if scheme.lower() == "bearer" else None
-    if token_id is None:
+    secret = bearer_secret(request.headers.get("Authorization", ""))
+    token = token_for_secret(secret) if secret else None
+    if token is None:
         return unauthorized()
-    g.api_token_id = token_id
+    if token.scope != "rights":
+        return error(403, "This token is for SCIM provisioning. Create a token with the rights scope for this API.")
+    g.api_token_id = token.id
     return None
 
 

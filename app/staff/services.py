@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -91,6 +92,7 @@ def _plan(actor: User, data: bytes) -> ImportPlan:
     if not can_manage_people(actor):
         raise ImportRefused("Only an administrator can import staff.")
     plan = plan_import(parse_staff_csv(data, platform_names()), existing_people())
+    plan = _without_scim_people(plan)
     own = next((p for p in plan.people if p.person_id == actor.id), None)
     if own is not None and (own.row.status != "active" or own.row.role != "admin"):
         plan = ImportPlan(plan.people, tuple(sorted(
@@ -98,6 +100,21 @@ def _plan(actor: User, data: bytes) -> ImportPlan:
                                     "ask another administrator to make that change."),),
             key=lambda e: (e.line or 0))), plan.warnings)
     return plan
+
+
+def _without_scim_people(plan: ImportPlan) -> ImportPlan:
+    """With STAFF_SOURCE=scim the identity provider keeps the records of the people SCIM manages: a row
+    that would change one of them is an error, naming its line (a row that matches them changes nothing)."""
+    if current_app.config["STAFF_SOURCE"] != "scim":
+        return plan
+    managed = set(db.session.scalars(select(User.id).where(User.scim_managed)))
+    refused = tuple(RowError(p.line, "email", f"{p.email} is kept by your identity provider through SCIM "
+                                               "(STAFF_SOURCE=scim). Change them there, or take this row out.")
+                    for p in plan.people if p.person_id in managed and p.action != "unchanged")
+    if not refused:
+        return plan
+    errors = sorted(plan.errors + refused, key=lambda e: (e.line is not None, e.line or 0))
+    return ImportPlan(plan.people, tuple(errors), plan.warnings)
 
 
 def _apply_and_record(plan: ImportPlan, actor: User, data: bytes, now: datetime) -> ImportOutcome:
