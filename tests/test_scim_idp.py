@@ -46,7 +46,7 @@ def test_entra_id_creates_updates_deactivates_and_reactivates(app, client, peopl
     assert created.status_code == 201, created.json
     scim_id = created.json["id"]
     assert created.headers["Location"].endswith(f"/scim/v2/Users/{scim_id}")
-    assert created.json["userName"] == "nia.nurse@test-health.example"
+    assert created.json["userName"] == "Nia.Nurse@Test-Health.example"  # as sent
     assert created.json[ENTERPRISE] == {"employeeNumber": "70184", "department": "Emergency", "manager": {
         "value": str(people.manager.id), "$ref": f"http://localhost/scim/v2/Users/{people.manager.id}"}}
     nia = _person("nia.nurse@test-health.example")
@@ -83,6 +83,55 @@ def test_entra_id_creates_updates_deactivates_and_reactivates(app, client, peopl
     assert _actions_by("scim token Entra ID") == [
         "person.created", "person.identifiers_changed", "person.invited", "person.updated",
         "person.deactivated", "person.reactivated"]
+
+
+def test_entra_upn_is_kept_as_user_name_and_the_mail_is_the_address(app, client, people):
+    entra = IdentityProvider(client, scim_token("Entra ID"))
+    user = {"schemas": [USER], "userName": "JDoe@hospital.onmicrosoft.com", "displayName": "Jane Doe",
+            "emails": [{"primary": True, "type": "work", "value": "Jane.Doe@test-health.example"}]}
+    created = entra.post("/Users", user)
+    assert created.status_code == 201, created.json
+    assert created.json["userName"] == "JDoe@hospital.onmicrosoft.com"
+    assert created.json["emails"] == [{"value": "jane.doe@test-health.example", "type": "work"}]
+    jane = _person("jane.doe@test-health.example")
+    assert jane.scim_user_name == "JDoe@hospital.onmicrosoft.com"
+    for query in ['userName eq "jdoe@HOSPITAL.onmicrosoft.com"', 'emails.value eq "jane.doe@test-health.example"',
+                  'userName sw "jdoe@"']:
+        assert [r["id"] for r in entra.get("/Users", filter=query).json["Resources"]] == [str(jane.id)], query
+    assert entra.get("/Users", filter='userName eq "jane.doe@test-health.example"').json["totalResults"] == 0
+
+    # userName is unique without regard to case, as RFC 7643 says (caseExact false).
+    twin = entra.post("/Users", {**user, "userName": "jdoe@Hospital.onmicrosoft.com",
+                                 "emails": [{"type": "work", "value": "other@test-health.example"}]})
+    assert twin.status_code == 409 and twin.json["scimType"] == "uniqueness"
+    # A new UPN with no emails sent: the mail stays the address.
+    renamed = entra.patch(f"/Users/{jane.id}", {"op": "Replace", "path": "userName",
+                                                "value": "jane.doe@hospital.onmicrosoft.com"})
+    assert renamed.status_code == 200 and renamed.json["userName"] == "jane.doe@hospital.onmicrosoft.com"
+    assert _person("jane.doe@test-health.example") is not None
+
+    nowhere = entra.post("/Users", {"schemas": [USER], "userName": "no-address", "displayName": "No Address"})
+    assert nowhere.status_code == 400 and nowhere.json["scimType"] == "invalidValue"
+    assert "send the work email address in emails (type work) or as userName" in nowhere.json["detail"]
+    assert _person("no-address") is None
+
+
+def test_switching_scim_on_after_the_hr_import_takes_over_the_people_it_made(app, client, people):
+    """Entra ID looks Eli up by his UPN, finds no one (PostReady knows his mail), and creates him: PostReady
+    recognises the address and takes Eli over, with his records, instead of refusing a duplicate."""
+    entra = IdentityProvider(client, scim_token("Entra ID"))
+    upn = "eli@hospital.onmicrosoft.com"
+    assert entra.get("/Users", filter=f'userName eq "{upn}"').json["totalResults"] == 0
+    created = entra.post("/Users", {"schemas": [USER], "userName": upn, "displayName": "Eli Employee",
+                                    "emails": [{"type": "work", "value": people.employee.email}]})
+    assert created.status_code == 201 and created.json["id"] == str(people.employee.id), created.json
+    assert _person(people.employee.email).scim_user_name == upn
+    assert "person.scim_linked" in _actions_by("scim token Entra ID")
+    assert db.session.scalar(select(Invitation).where(Invitation.user_id == people.employee.id)) is None
+    # Taken over once: a second create of the same userName is a duplicate.
+    again = entra.post("/Users", {"schemas": [USER], "userName": upn, "displayName": "Eli Employee",
+                                  "emails": [{"type": "work", "value": people.employee.email}]})
+    assert again.status_code == 409 and again.json["scimType"] == "uniqueness"
 
 
 def test_okta_creates_updates_with_put_deactivates_and_reactivates(app, client, people):

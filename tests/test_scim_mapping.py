@@ -1,5 +1,6 @@
-"""The pure parts of SCIM: which spelling of the address and the name wins, and what Entra ID and Okta
-send made into what PostReady's schema declares."""
+"""The pure parts of SCIM: userName kept as sent, which value is the address, which spelling of the name
+wins, and what Entra ID and Okta send made into what PostReady's schema declares."""
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +10,8 @@ from app.scim.mapping import MappingProblem, PersonRecord, to_user, wanted_perso
 from app.scim.schema import PROVIDER, SCIM_USER, Email, EnterpriseUser, Manager, Name
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-ANN = PersonRecord(7, "ann@example.org", "Ann Lee", True, "ext-7", None, "Nursing", 3, datetime(2026, 1, 5, tzinfo=UTC))
+ANN = PersonRecord(7, "ann@example.org", "ann@example.org", "Ann Lee", True, "ext-7", None, "Nursing", 3,
+                   datetime(2026, 1, 5, tzinfo=UTC))
 
 
 def _user(**changes):
@@ -28,14 +30,35 @@ def test_a_person_as_a_scim_user():
     assert user[EnterpriseUser].department == "Nursing" and user.meta.location == "http://x/Users/7"
 
 
-def test_user_name_wins_unless_only_the_work_address_changed():
+def test_the_work_address_is_the_address_and_user_name_is_kept_as_sent():
     before = _user()
-    both = _user(user_name="new@example.org", emails=[Email(value="other@example.org", type="work")])
-    assert wanted_person(before, both).email == "new@example.org"
+    both = _user(user_name="New@Example.org", emails=[Email(value="other@example.org", type="work")])
+    assert (wanted_person(before, both).email, wanted_person(before, both).user_name) == (
+        "other@example.org", "New@Example.org")
     only_mail = _user(emails=[Email(value="mail@example.org", type="work")])
     assert wanted_person(before, only_mail).email == "mail@example.org"
-    created = _user(user_name="u@example.org", emails=[Email(value="m@example.org", type="home")])
-    assert wanted_person(None, created).email == "u@example.org"
+    typed = _user(emails=[Email(value="h@example.org", type="home"), Email(value="w@example.org", type="Work")])
+    assert wanted_person(None, typed).email == "w@example.org"
+    upn = _user(user_name="jdoe@hospital.onmicrosoft.com", emails=[Email(value="m@example.org", type="home")])
+    assert (wanted_person(None, upn).email, wanted_person(None, upn).user_name) == (
+        "m@example.org", "jdoe@hospital.onmicrosoft.com")
+
+
+def test_user_name_is_the_address_only_when_no_address_is_sent():
+    before = _user()
+    assert wanted_person(None, _user(user_name="u@example.org", emails=None)).email == "u@example.org"
+    not_an_address = _user(user_name="u@example.org", emails=[Email(value="nope", type="work")])
+    assert wanted_person(None, not_an_address).email == "u@example.org"
+    # It stood for the address (userName was ann@example.org), so a new one moves the address too.
+    assert wanted_person(before, _user(user_name="ann.lee@example.org", emails=None)).email == "ann.lee@example.org"
+    # Not an address, or it never stood for the address: the address stays.
+    assert wanted_person(before, _user(user_name="ann-login", emails=None)).email == "ann@example.org"
+    upn = to_user(replace(ANN, user_name="ann@hospital.onmicrosoft.com"), "http://x/Users/7", None)
+    moved = upn.model_copy(update={"user_name": "ann.lee@hospital.onmicrosoft.com", "emails": None})
+    assert wanted_person(upn, moved).email == "ann@example.org"
+    for neither in [_user(user_name="ann-login", emails=None), _user(user_name="x", emails=[Email(value="y")])]:
+        with pytest.raises(MappingProblem, match="send the work email address in emails"):
+            wanted_person(None, neither)
 
 
 def test_display_name_wins_unless_only_the_formatted_name_changed():
@@ -59,6 +82,8 @@ def test_quirks_fill_in_what_postready_always_has():
     okta = quirks.user_payload({"userName": "o@example.org", "name": {"givenName": "Omar", "familyName": "Ortho"}})
     assert okta["displayName"] == "Omar Ortho" and okta["name"]["formatted"] == "Omar Ortho"
     assert okta["emails"] == [{"value": "o@example.org", "type": "work"}] and okta["active"] is True
+    put = quirks.user_payload({"userName": "o-login", "displayName": "Omar"}, address="o@example.org")
+    assert put["emails"] == [{"value": "o@example.org", "type": "work"}]
     entra = quirks.user_payload({"USERNAME": "e@example.org", "DisplayName": "Eve", "Active": "False",
                                  ENTERPRISE: {"manager": "42"}})
     assert entra["DisplayName"] == "Eve" and entra["Active"] == "False" and entra[ENTERPRISE]["manager"] == {

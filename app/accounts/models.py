@@ -59,6 +59,9 @@ class User(UserMixin, db.Model):
     # From the identity provider's SCIM client (app/scim): its id for the person and the employee number.
     external_id: Mapped[str | None] = mapped_column(String(255), index=True)
     employee_number: Mapped[str | None] = mapped_column(String(64))
+    # SCIM's userName as sent (Entra's UPN, Okta's login); None: never sent, SCIM shows the address.
+    # Unique as stored; app/scim/services.py also refuses one that differs only in case.
+    scim_user_name: Mapped[str | None] = mapped_column(String(255), index=True, unique=True)
     # SCIM created or changed this person: with STAFF_SOURCE=scim the HR import leaves them alone.
     scim_managed: Mapped[bool] = mapped_column(default=False, server_default=false())
     # SCIM deleted them: deactivated, kept as evidence, and gone from SCIM (404) unless created again.

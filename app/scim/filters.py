@@ -3,7 +3,8 @@
 scim2-models parses the filter and checks it against app/scim/schema.py (SearchRequest.filter); this
 walks the tree it made (its FilterVisitor) and names, for each attribute, the column that holds it.
 Strings compare without regard to case, except externalId and the ids (caseExact); addresses compare
-in the form PostReady stores them (app/accounts/emails.py).
+in the form PostReady stores them (app/accounts/emails.py). userName is the one SCIM sent, else (a person
+SCIM never provisioned) the address; emails.value is always the address.
 """
 from scim2_models import InvalidFilterException
 from scim2_models.path import AttrPath, CompareOperator, FilterVisitor, LogicalOperator
@@ -18,7 +19,7 @@ _CORE, _EXT = USER_SCHEMA.lower() + ":", ENTERPRISE_SCHEMA.lower() + ":"
 COLUMNS = {
     _CORE + "id": ("id", User.id),
     _CORE + "externalid": ("exact", User.external_id),
-    _CORE + "username": ("email", User.email),
+    _CORE + "username": ("username", func.coalesce(User.scim_user_name, User.email)),
     _CORE + "emails": ("email", User.email),
     _CORE + "emails.value": ("email", User.email),
     _CORE + "emails.type": ("work", None),  # the one address PostReady keeps is the work address
@@ -99,9 +100,13 @@ class SqlCondition(FilterVisitor):
                 func.lower(column), value.lower())
             match = exists(select(Department.id).where(Department.id == User.department_id, condition))
             return not_(match) if op == CompareOperator.ne else match
+        if kind == "username" and op in (CompareOperator.eq, CompareOperator.ne):
+            equal = or_(func.lower(User.scim_user_name) == value.strip().lower(),
+                        and_(User.scim_user_name.is_(None), User.email == normalize_email(value)))
+            return equal if op == CompareOperator.eq else not_(equal)
         if kind == "email":
             value = normalize_email(value) if op in (CompareOperator.eq, CompareOperator.ne) else value.lower()
-        elif kind == "text":
+        elif kind in ("text", "username"):
             column, value = func.lower(column), value.lower()
         return _STRING_OPS[op](column, value)
 

@@ -2,7 +2,9 @@
 
 Pure functions on the JSON payloads:
 - A User (POST, PUT) with no displayName takes name.formatted, else "givenName familyName"; with no
-  name.formatted, displayName. With no emails, userName is the work address. With no active, true.
+  name.formatted, displayName. With no active, true. With no emails (required, so that clients that
+  read /Schemas send the address), the person's current address on PUT, else userName; which value
+  becomes the address is app/scim/mapping.py's rule.
 - Entra ID sends the enterprise manager as a bare id ("value": "42"), not {"value": "42"}.
 Everything else (op names in any case, "True"/"False" strings, filters in paths, attributes PostReady
 does not keep) scim2-models handles under app.scim.schema.POLICY.
@@ -42,9 +44,9 @@ def _extension(extension):
     return extension
 
 
-def user_payload(payload) -> object:
+def user_payload(payload, address: str | None = None) -> object:
     """A POST or PUT body with PostReady's required attributes filled in where the provider left them out
-    (MappingProblem when it has no name at all)."""
+    (MappingProblem when it has no name at all); `address` is the person's on PUT, None on POST."""
     if not isinstance(payload, dict):
         return payload  # scim2-models says what is wrong with it
     data = dict(payload)
@@ -59,8 +61,9 @@ def user_payload(payload) -> object:
     if not _text(_get(name, "formatted")):
         name[_key(name, "formatted") or "formatted"] = display
     data[_key(data, "name") or "name"] = name
-    if not _get(data, "emails") and isinstance(_get(data, "userName"), str):
-        data[_key(data, "emails") or "emails"] = [{"value": _get(data, "userName"), "type": "work"}]
+    address = address or _get(data, "userName")
+    if not _get(data, "emails") and isinstance(address, str):
+        data[_key(data, "emails") or "emails"] = [{"value": address, "type": "work"}]
     if _get(data, "active") is None:
         data[_key(data, "active") or "active"] = True
     extension_key = _key(data, ENTERPRISE_SCHEMA)

@@ -41,7 +41,8 @@ class Name(ComplexAttribute):
 
 
 class Email(ComplexAttribute):
-    value: str | None = None  # the work address, the same as userName
+    # An address is what an email is for; the work one is the person's (app/scim/mapping.py).
+    value: Annotated[str | None, Required.true] = None
     type: str | None = Field(None, examples=["work"])
 
 
@@ -61,7 +62,7 @@ class EnterpriseUser(Extension):
 class User(ScimResource[AnyExtension]):
     __schema__ = URN(USER_SCHEMA)
 
-    user_name: Annotated[str | None, Uniqueness.server, Required.true] = None  # the work email address
+    user_name: Annotated[str | None, Uniqueness.server, Required.true] = None  # kept as sent: app/scim/mapping.py
     name: Annotated[Name | None, Required.true] = None
     Name: ClassVar[type[ComplexAttribute]] = Name
     display_name: Annotated[str | None, Required.true] = None

@@ -3,17 +3,21 @@ does the work), with a token, not a person, as the actor. The caller commits onc
 rolls the request back, so nothing is half-applied.
 
 DELETE deactivates the person and hides them from SCIM (RFC 7644 §3.6: later requests for them get 404);
-their training, certificates and audit trail stay. Creating the same userName again brings the same
-person back, reactivated, with the same id.
+their training, certificates and audit trail stay. Creating the same userName (or address) again brings
+the same person back, reactivated, with the same id.
+
+userName is stored as sent (users.scim_user_name) and unique without regard to case (RFC 7643:
+caseExact false); a person SCIM never sent one for has their address as userName.
 """
 from dataclasses import dataclass
 from datetime import datetime
 
 from scim2_models import UniquenessException
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.accounts.emails import EmailProblem, check_email
+from app.accounts.emails import EmailProblem, check_email, normalize_email
 from app.accounts.models import Role, User
 from app.accounts.names import NameProblem, check_name
 from app.accounts.services import (
@@ -47,9 +51,17 @@ class ScimActor:
 
 
 def record_of(person: User) -> PersonRecord:
-    return PersonRecord(person.id, person.email, person.full_name, bool(person.active), person.external_id,
+    return PersonRecord(person.id, person.email, person.scim_user_name or person.email, person.full_name,
+                        bool(person.active), person.external_id,
                         person.employee_number, person.department.name if person.department else None,
                         person.manager_id, person.created_at)
+
+
+def with_user_name(user_name: str) -> User | None:
+    """The person SCIM shows with this userName (any case), deleted by SCIM or not."""
+    shown = or_(func.lower(User.scim_user_name) == user_name.strip().lower(),
+                and_(User.scim_user_name.is_(None), User.email == normalize_email(user_name)))
+    return db.session.scalars(select(User).where(shown).order_by(User.id).limit(1)).first()
 
 
 def visible_person(scim_id: str) -> User | None:
@@ -96,16 +108,28 @@ def _fields(person: User | None, wanted: WantedPerson) -> PersonFields:
 
 
 def _check_unique(wanted: WantedPerson, person: User | None) -> None:
+    other = with_user_name(wanted.user_name)
+    if other is not None and other is not person:
+        raise UniquenessException(detail=f"Another person in PostReady has the userName {wanted.user_name} "
+                                         f"(SCIM id {other.id}). Each person needs their own userName.")
     other = find_by_email(wanted.email)
     if other is not None and other is not person:
         raise UniquenessException(detail=f"Another person in PostReady has the address {other.email} "
-                                         f"(SCIM id {other.id}). Each person needs their own userName.")
+                                         f"(SCIM id {other.id}). Each person needs their own email address.")
 
 
 def _set_identifiers(person: User, wanted: WantedPerson, actor: ScimActor, now: datetime) -> None:
-    before = {"external_id": person.external_id, "employee_number": person.employee_number}
-    after = {"external_id": wanted.external_id, "employee_number": wanted.employee_number}
-    person.scim_managed = True
+    # userName as SCIM shows it: one never sent is the address, so sending that records nothing.
+    before = {"external_id": person.external_id, "employee_number": person.employee_number,
+              "user_name": person.scim_user_name or person.email}
+    after = {"external_id": wanted.external_id, "employee_number": wanted.employee_number,
+             "user_name": wanted.user_name}
+    person.scim_managed, person.scim_user_name = True, wanted.user_name
+    try:  # two requests may race for one userName: the unique index decides
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise UniquenessException(detail=f"Another person in PostReady has the userName {wanted.user_name}.") from None
     if before != after:
         person.external_id, person.employee_number = wanted.external_id, wanted.employee_number
         record("person.identifiers_changed", actor_label=actor.label, subject_type="user", subject_id=person.id,
@@ -120,12 +144,20 @@ def _set_active(person: User, active: bool, actor: ScimActor, now: datetime) -> 
 
 
 def create(actor: ScimActor, wanted: WantedPerson, now: datetime) -> tuple[User, bool]:
-    """A new person (onboarding assigned, invited by the caller after the commit), or one SCIM deleted
-    before, brought back. Returns the person and whether they are new."""
-    existing = find_by_email(wanted.email)
+    """A new person (onboarding assigned, invited by the caller after the commit), one SCIM deleted
+    before, brought back, or one the HR file or an admin added before SCIM was switched on (the same
+    address), taken over. Returns the person and whether they are new."""
+    existing = with_user_name(wanted.user_name) or find_by_email(wanted.email)
+    if existing is not None and existing.scim_deleted_at is None and existing.scim_user_name is None:
+        # Entra ID looks people up by userName (its UPN), which finds no one whose address differs:
+        # taking them over here is what lets SCIM be switched on after the HR import.
+        record("person.scim_linked", actor_label=actor.label, subject_type="user", subject_id=existing.id, at=now,
+               details={"userName": wanted.user_name})
+        update(actor, existing, wanted, now)
+        return existing, False
     if existing is not None and existing.scim_deleted_at is None:
-        raise UniquenessException(detail=f"{existing.email} is already in PostReady (SCIM id {existing.id}). "
-                                         "Match people on userName before creating them.")
+        raise UniquenessException(detail=f"{wanted.user_name} ({existing.email}) is already in PostReady "
+                                         f"(SCIM id {existing.id}). Match people on userName before creating them.")
     if existing is not None:
         existing.scim_deleted_at = None
         record("person.scim_restored", actor_label=actor.label, subject_type="user", subject_id=existing.id, at=now)

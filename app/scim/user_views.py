@@ -104,7 +104,7 @@ def search_everything():
 
 def _replace(person, parameters):
     before = _user(person)
-    payload = quirks.user_payload(_body())
+    payload = quirks.user_payload(_body(), address=person.email)
     user = SCIM_USER.model_validate(payload, scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_provider=PROVIDER)
     user.replace(before)
     services.update(g.scim_actor, person, wanted_person(before, user), utcnow())

@@ -1,5 +1,5 @@
 """SCIM provisioning: a scope on API tokens (rights or scim), and on people: the identity provider's
-external id, an employee number, whether SCIM manages them and when SCIM deleted them
+external id, the userName it sent, an employee number, whether SCIM manages them and when SCIM deleted them
 
 Revision ID: b8d2f4a6c0e1
 Revises: a7c1e5d9f3b8
@@ -16,7 +16,8 @@ down_revision = 'a7c1e5d9f3b8'
 branch_labels = None
 depends_on = None
 
-USER_COLUMNS = ("external_id", "employee_number", "scim_managed", "scim_deleted_at")
+USER_COLUMNS = ("external_id", "employee_number", "scim_managed", "scim_deleted_at", "scim_user_name")
+USER_NAME_INDEX = "ix_users_scim_user_name"
 
 
 def upgrade():
@@ -27,9 +28,14 @@ def upgrade():
     op.add_column('users', sa.Column('scim_managed', sa.Boolean(), nullable=False, server_default=sa.false()))
     op.add_column('users', sa.Column('scim_deleted_at', UTCDateTime(), nullable=True))
     op.create_index('ix_users_external_id', 'users', ['external_id'])
+    op.add_column('users', sa.Column('scim_user_name', sa.String(length=255), nullable=True))
+    # Unique as sent; app/scim/services.py also refuses one that differs only in case (RFC 7643: caseExact
+    # false). Not lower(...) here: SQLite cannot reflect an expression index, so models could not match.
+    op.create_index(USER_NAME_INDEX, 'users', ['scim_user_name'], unique=True)
 
 
 def downgrade():
+    op.drop_index(USER_NAME_INDEX, 'users')
     op.drop_index('ix_users_external_id', 'users')
     sqlite = op.get_bind().dialect.name == "sqlite"
     for table, column in [('users', c) for c in reversed(USER_COLUMNS)] + [('api_tokens', 'scope')]:
