@@ -128,10 +128,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.sso.oidc_views import bp as sso_oidc_bp
     from app.sso.saml_views import bp as sso_saml_bp
     from app.staff.views import bp as staff_bp
+    from app.webhooks.views import bp as webhooks_bp
 
     for blueprint in (accounts_bp, invitations_bp, courses_bp, policy_bp, quizzes_bp, certificates_bp, rights_bp,
                       reports_bp, staff_bp, requirements_bp, api_tokens_bp, api_bp, api_docs_bp, sso_oidc_bp,
-                      sso_saml_bp, scim_bp):
+                      sso_saml_bp, scim_bp, webhooks_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing for CSRF to forge
     csrf.exempt(scim_bp)  # the same

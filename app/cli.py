@@ -17,6 +17,7 @@ from app.extensions import migrations
 from app.reminders.cli import reminders_cli
 from app.sso.cli import sso_cli
 from app.staff.cli import staff_cli
+from app.webhooks.cli import webhooks_cli
 
 
 def main() -> None:
@@ -56,5 +57,5 @@ def migrations_cli(directory, x_arg):
 
 def register_commands(app) -> None:
     for command in (migrations_cli, audit_cli, staff_cli, reminders_cli, courses_cli, demo, tokens_cli,
-                    certificates_cli, doctor, sso_cli):
+                    certificates_cli, doctor, sso_cli, webhooks_cli):
         app.cli.add_command(command)

@@ -71,6 +71,10 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": env.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_FROM": env.get("MAIL_FROM", "PostReady <postready@localhost>"),
+        # Webhooks: only to public addresses over HTTPS unless this is on (tests, tools on the hospital's network).
+        "WEBHOOK_ALLOW_PRIVATE": _bool(env.get("WEBHOOK_ALLOW_PRIVATE")),
+        "WEBHOOK_TIMEOUT": float(env.get("WEBHOOK_TIMEOUT", "10")),  # seconds for one delivery attempt
+        "WEBHOOK_SWEEP_SECONDS": int(env.get("WEBHOOK_SWEEP_SECONDS", "60")),  # how often time-based changes are sought
         "DEBUG": _bool(env.get("FLASK_DEBUG")),
         **({"DB_POOL_SIZE": int(env["DB_POOL_SIZE"])} if env.get("DB_POOL_SIZE") else {}),
         **sso_settings(instance_path),

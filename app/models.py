@@ -33,3 +33,10 @@ from app.quizzes.models import Answer, AnswerDraft, Attempt, AttemptQuestion, Re
 from app.reminders.models import ReminderSent  # noqa: F401
 from app.rights.models import RightsSuspension, RightsSuspensionLift  # noqa: F401
 from app.sso.models import SamlAssertionSeen, SsoIdentity  # noqa: F401
+from app.webhooks.models import (  # noqa: F401
+    AnnouncedRight,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)

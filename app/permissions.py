@@ -85,6 +85,11 @@ def can_manage_api_tokens(user) -> bool:
     return is_admin(user)
 
 
+def can_manage_webhooks(user) -> bool:
+    """Endpoints receive people's names and rights, so only admins choose where they go."""
+    return is_admin(user)
+
+
 def can_view_team(user) -> bool:
     return is_manager(user)
 

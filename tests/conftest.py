@@ -174,3 +174,21 @@ def login(client):
         return response
 
     return _login
+
+
+@pytest.fixture
+def receiver(app):
+    """A real webhook receiver on loopback (tests/webhook_receiver.py)."""
+    from tests.webhook_receiver import Receiver
+
+    app.config.update(WEBHOOK_ALLOW_PRIVATE=True, WEBHOOK_TIMEOUT=2)  # the receiver is on loopback, over http
+    with Receiver() as found:
+        yield found
+
+
+@pytest.fixture
+def secret(cli, receiver) -> str:
+    """The receiver subscribed from the command line, as an admin would; the secret is the last line."""
+    result = cli("webhooks", "add", receiver.url, "--description", "Test tool")
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]

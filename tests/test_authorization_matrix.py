@@ -17,6 +17,8 @@ from app.extensions import db
 from app.quizzes.models import Attempt
 from app.rights.services import suspend_rights
 from app.timestamps import utcnow
+from app.webhooks.models import WebhookDelivery
+from app.webhooks.services import add_endpoint
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, certify, make_user
 
@@ -119,6 +121,15 @@ MATRIX = {
     "scim.user": ("GET", "/scim/v2/Users/{eli}", SCIM),
     "scim.search_users": ("POST", "/scim/v2/Users/.search", {**SCIM, "scim": 400}),  # a form, not JSON: 400
     "scim.search_everything": ("POST", "/scim/v2/.search", {**SCIM, "scim": 501}),  # one resource type only
+    # Webhooks: admins only (tests/test_webhook_admin.py: what they do)
+    "webhooks.index": ("GET", "/admin/webhooks", ADMIN_ONLY),
+    "webhooks.endpoint": ("GET", "/admin/webhooks/{hook}", ADMIN_ONLY),
+    "webhooks.pause": ("POST", "/admin/webhooks/{hook}/pause", ADMIN_ONLY),
+    "webhooks.resume": ("POST", "/admin/webhooks/{hook}/resume", ADMIN_ONLY),
+    "webhooks.rotate": ("POST", "/admin/webhooks/{hook}/rotate", ADMIN_ONLY),
+    "webhooks.test": ("POST", "/admin/webhooks/{hook}/test", ADMIN_ONLY),  # nothing listens: a failed test
+    "webhooks.delete": ("POST", "/admin/webhooks/{hook}/delete", ADMIN_ONLY),
+    "webhooks.replay": ("POST", "/admin/webhooks/deliveries/{delivery}/replay", ADMIN_ONLY),
 }
 UNCHECKED = {"static"}  # files only
 
@@ -131,6 +142,8 @@ def test_every_route_has_an_entry(app):
 
 @pytest.fixture
 def world(app, course, people):
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    hook, _ = add_endpoint(people.admin, "https://127.0.0.1:9/hooks", "", [], utcnow())  # port 9: nobody there
     certify(people.employee, utcnow(), platforms=())
     certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == people.employee.id).limit(1))
     attempt = db.session.scalar(select(Attempt).where(Attempt.user_id == people.employee.id).limit(1))
@@ -157,7 +170,8 @@ def world(app, course, people):
     link = links.make_token(app.secret_key, certificate.id, people.employee.id, people.employee.session_token)
     ids = {"link": link, "eli": people.employee.id, "eli_email": people.employee.email, "cert": certificate.id,
            "code": certificate.code, "attempt": attempt.id, "suspension": suspension.id, "token": token.id,
-           "request": platform_request.id, "rule": rule.id}
+           "request": platform_request.id, "rule": rule.id, "hook": hook.id,
+           "delivery": db.session.scalar(select(WebhookDelivery.id).limit(1))}
     headers = {"token": {"Authorization": f"Bearer {secret}"}, "revoked": {"Authorization": f"Bearer {revoked_secret}"},
                "scim": {"Authorization": f"Bearer {scim_secret}"}}
     return clients, ids, headers

@@ -16,6 +16,7 @@ from app.accounts.reporting_line import reporting_line_query
 from app.audit.services import record
 from app.extensions import db
 from app.permissions import can_manage_people, manages
+from app.webhooks.outbox import announce_deactivated, announce_rights
 
 
 class AccountError(Exception):
@@ -195,6 +196,8 @@ def deactivate_account(person: User, now: datetime, actor: User | None = None, a
         record_placements([person], now, actor)
         record("person.deactivated", actor=actor, actor_label=actor_label, subject_type="user",
                subject_id=person.id, at=now)
+        announce_deactivated(person, now)
+        announce_rights([person.id], now)
 
 
 def reactivate_person(actor, person: User, now: datetime) -> None:
@@ -213,6 +216,7 @@ def reactivate_account(person: User, now: datetime, actor: User | None = None, a
         sync_requirements(now, actor, [person.id])
         record("person.reactivated", actor=actor, actor_label=actor_label, subject_type="user",
                subject_id=person.id, at=now)
+        announce_rights([person.id], now)
 
 
 def change_own_password(user: User, current_password: str, new_password: str) -> None:

@@ -1,4 +1,6 @@
-"""The OpenAPI 3.1 description of /api/v1 (tests check real responses against it)."""
+"""The OpenAPI 3.1 description of /api/v1 and of the webhooks PostReady sends (tests check real
+responses and real deliveries against it)."""
+from app.webhooks.events import openapi_webhooks
 
 DECISION = {
     "type": "object",
@@ -58,6 +60,7 @@ def openapi_document(platforms: list[str]) -> dict:
                 }
             },
         },
+        "webhooks": openapi_webhooks(),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "Created by an administrator; "

@@ -21,6 +21,7 @@ from app.courses.services import current_version_ids
 from app.extensions import db
 from app.policy.services import attestation_of, policy_in_force
 from app.unique_rows import add_once
+from app.webhooks.outbox import announce_certificate, announce_rights
 
 PAYLOAD_VERSION = 2  # 2: the holder's id beside their name
 
@@ -158,4 +159,6 @@ def _insert_certificate(user: User, row: dict) -> Certificate | None:
         return None
     record("certificate.issued", actor=user, subject_type="certificate", subject_id=certificate.id, at=row["issued_at"],
            details={"certification": row["certification_slug"], "cycle": row["cycle"], "code": row["code"]})
+    announce_certificate("certificate.issued", certificate, row["issued_at"], row["issued_at"])
+    announce_rights([user.id], row["issued_at"])
     return certificate

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.localtime import zone_of
 from app.permissions import can_revoke_certificates
 from app.unique_rows import add_once, insert_ignoring_conflicts
+from app.webhooks.outbox import announce_certificate, announce_rights
 
 
 class CertificateError(Exception):
@@ -140,6 +141,8 @@ def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: 
         raise CertificateError("This certificate is already revoked.")
     record("certificate.revoked", actor=actor, subject_type="certificate", subject_id=certificate.id, at=now,
            details={"reason": revocation.reason})
+    announce_certificate("certificate.revoked", certificate, now, now, reason=revocation.reason)
+    announce_rights([certificate.user_id], now)
     return revocation
 
 

@@ -12,6 +12,7 @@ from app.policy.document import PolicyDocument
 from app.policy.models import PolicyAttestation, PolicyVersion
 from app.policy.rules import PolicyStanding, names_match, standing
 from app.unique_rows import add_once
+from app.webhooks.outbox import announce_rights
 
 
 class PolicyError(Exception):
@@ -95,4 +96,5 @@ def attest(user, version: PolicyVersion, agreed: bool, typed_name: str, now: dat
            details={"version": version.version_label, "sha256": version.sha256,
                     "typed_name": attestation.typed_name})
     attestation.issued_certificates = issue_earned_certificates(user, now)
+    announce_rights([user.id], now)  # signing may give back rights the grace period's end took
     return attestation

@@ -32,6 +32,14 @@ class RightDecision:
     reason: str
     expires_at: datetime | None = None
     missing: tuple[str, ...] = ()  # certification slugs not held validly
+    # Why, as a word a program can act on (REASON_KINDS), and since when it holds, where known.
+    kind: str = "certified"
+    since: datetime | None = None
+
+
+# The reasons a right is allowed or not, as webhooks and the API name them.
+REASON_KINDS = ("certified", "deactivated", "suspended", "policy_not_attested", "not_certified",
+                "certificate_expired", "certificate_revoked")
 
 
 def decide_right(
@@ -45,19 +53,21 @@ def decide_right(
 ) -> RightDecision:
     titles = certification_titles or {}
 
-    def deny(reason: str, missing: tuple[str, ...] = ()) -> RightDecision:
-        return RightDecision(rule.slug, rule.title, rule.platform, False, reason, None, missing)
+    def deny(reason: str, kind: str, since: datetime | None = None, missing: tuple[str, ...] = ()) -> RightDecision:
+        return RightDecision(rule.slug, rule.title, rule.platform, False, reason, None, missing, kind, since)
 
     if not person_active:
-        return deny("The account is deactivated.")
+        return deny("The account is deactivated.", "deactivated")
     suspension = next((s for s in suspensions if s.covers(rule.slug)), None)
     if suspension is not None:
-        return deny(f"Suspended by {suspension.by_name} on {suspension.since:%-d %b %Y}: {suspension.reason}")
+        return deny(f"Suspended by {suspension.by_name} on {suspension.since:%-d %b %Y}: {suspension.reason}",
+                    "suspended", suspension.since)
     if policy is not None and not policy.allows_rights(now):
-        return deny(policy.reason(now))
+        return deny(policy.reason(now), "policy_not_attested", policy.due_by)
     valid_until: list[datetime] = []
     problems: list[str] = []
     missing: list[str] = []
+    kinds: list[tuple[str, datetime | None]] = []
     for slug in rule.requires:
         title = titles.get(slug, slug)
         mine = [c for c in certificates if c.slug == slug and c.issued_at <= now]
@@ -69,13 +79,16 @@ def decide_right(
         latest = max(mine, key=lambda c: c.issued_at, default=None)
         if latest is None:
             problems.append(f"needs the {title} certification")
+            kinds.append(("not_certified", None))
         elif latest.revoked_at is not None and latest.revoked_at <= now:
             problems.append(f"the {title} certificate was revoked on {latest.revoked_at:%-d %b %Y}")
+            kinds.append(("certificate_revoked", latest.revoked_at))
         else:
             problems.append(f"the {title} certificate expired on {latest.expires_at:%-d %b %Y}")
+            kinds.append(("certificate_expired", latest.expires_at))
     if problems:
         text = "; ".join(problems)
-        return deny(text[0].upper() + text[1:] + ".", tuple(missing))
+        return deny(text[0].upper() + text[1:] + ".", *kinds[0], tuple(missing))
     expires_at = min(valid_until) if valid_until else None
     return RightDecision(rule.slug, rule.title, rule.platform, True,
                          f"Certified until {expires_at:%-d %b %Y}." if expires_at else "Allowed.", expires_at)

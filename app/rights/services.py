@@ -23,6 +23,7 @@ from app.rights.models import RightsSuspension, RightsSuspensionLift
 from app.rights.policy import RightRule, RightsPolicy, load_policy
 from app.rights.rules import RightDecision, Suspension, decide_rights
 from app.unique_rows import add_once
+from app.webhooks.outbox import announce_rights
 
 
 class RightsError(Exception):
@@ -132,6 +133,7 @@ def suspend_rights(actor: User, person: User, right_slug: str | None, reason: st
     db.session.flush()
     record("rights.suspended", actor=actor, subject_type="user", subject_id=person.id, at=now,
            details={"right": right_slug or "all", "reason": suspension.reason, "suspension": suspension.id})
+    announce_rights([person.id], now)
     return suspension
 
 
@@ -146,6 +148,7 @@ def lift_suspension(actor: User, suspension: RightsSuspension, reason: str, now:
         raise RightsError("This suspension was already lifted.")
     record("rights.restored", actor=actor, subject_type="user", subject_id=suspension.user_id, at=now,
            details={"suspension": suspension.id})
+    announce_rights([suspension.user_id], now)
     return lift
 
 

@@ -1,0 +1,1 @@
+"""Webhooks: tell other systems, signed, the moment posting rights or certificates change."""
