@@ -200,3 +200,12 @@ def test_event_bodies_are_stored_exactly_as_sent(app, course, people, receiver, 
     stored = {e.message_id: e.body for e in db.session.scalars(select(WebhookEvent))}
     assert all(stored[r.message_id] == r.body for r in receiver.received)
     assert json.loads(receiver.received[0].body)["timestamp"].endswith("Z")
+
+
+def test_the_worker_command_can_be_run_as_if_time_had_moved_on(app, cli, course, people, receiver, secret):
+    certify(people.employee, utcnow(), platforms=())
+    assert "2 delivered" in cli("webhooks", "deliver").output
+    result = cli("webhooks", "deliver", "--now", (utcnow() + timedelta(days=366)).isoformat())
+    assert result.exit_code == 0 and "2 event(s) announced by the sweep; 2 delivered" in result.output
+    assert [r.payload["type"] for r in receiver.received[2:]] == ["certificate.expired", "posting_rights.revoked"]
+    assert "use ISO 8601" in cli("webhooks", "deliver", "--now", "next tuesday").output

@@ -112,17 +112,33 @@ def webhooks_delete(endpoint_id):
               help="Seconds between polls when nothing is due.")
 @click.option("--batch", default=20, show_default=True, type=click.IntRange(1, 500),
               help="Deliveries claimed at a time.")
+@click.option("--now", "now_text", help="Pretend it is this moment (ISO 8601, UTC), as if time had moved on: "
+                                        "what lapses by then is announced, for real (subscribers receive it; the "
+                                        "next run at the real time announces it granted again).")
 @with_appcontext
-def webhooks_deliver(watch, interval, batch):
+def webhooks_deliver(watch, interval, batch, now_text):
     """Announce time-based changes and send every due delivery; several copies may run at once."""
     import signal
+    from datetime import datetime, timezone
 
+    from app.timestamps import utcnow
     from app.webhooks.delivery import run_worker
 
+    clock = utcnow
+    if now_text:
+        try:
+            moment = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter("use ISO 8601, e.g. 2027-12-01T08:00:00+00:00", param_hint="--now") from None
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        offset = moment - utcnow()
+
+        def clock():
+            return utcnow() + offset
     stop = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.append(True))  # finish the delivery in hand, then exit
-    tally = run_worker(batch, interval, watch, stopping=lambda: bool(stop))
+    tally = run_worker(batch, interval, watch, stopping=lambda: bool(stop), clock=clock)
     click.echo(f"{tally.announced} event(s) announced by the sweep; {tally.delivered} delivered, "
                f"{tally.failed} attempt(s) failed" + (f"; endpoint(s) {tally.disabled} switched off." if tally.disabled
                                                       else "."))
