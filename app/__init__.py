@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.views import bp as certificates_bp
     from app.courses.views import bp as courses_bp
     from app.policy.views import bp as policy_bp
+    from app.postcheck.views import bp as post_checks_bp
     from app.quizzes.views import bp as quizzes_bp
     from app.reports.views import bp as reports_bp
     from app.rights.views import bp as rights_bp
@@ -132,7 +133,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, invitations_bp, courses_bp, policy_bp, quizzes_bp, certificates_bp, rights_bp,
                       reports_bp, staff_bp, requirements_bp, api_tokens_bp, api_bp, api_docs_bp, sso_oidc_bp,
-                      sso_saml_bp, scim_bp, webhooks_bp):
+                      sso_saml_bp, scim_bp, webhooks_bp, post_checks_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing for CSRF to forge
     csrf.exempt(scim_bp)  # the same

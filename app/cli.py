@@ -14,6 +14,7 @@ from app.courses.cli import courses_cli
 from app.demo_cli import demo
 from app.doctor import doctor
 from app.extensions import migrations
+from app.postcheck.cli import post_checks_cli
 from app.reminders.cli import reminders_cli
 from app.sso.cli import sso_cli
 from app.staff.cli import staff_cli
@@ -57,5 +58,5 @@ def migrations_cli(directory, x_arg):
 
 def register_commands(app) -> None:
     for command in (migrations_cli, audit_cli, staff_cli, reminders_cli, courses_cli, demo, tokens_cli,
-                    certificates_cli, doctor, sso_cli, webhooks_cli):
+                    certificates_cli, doctor, sso_cli, webhooks_cli, post_checks_cli):
         app.cli.add_command(command)

@@ -75,6 +75,8 @@ def from_environment(instance_path: str) -> dict:
         "WEBHOOK_ALLOW_PRIVATE": _bool(env.get("WEBHOOK_ALLOW_PRIVATE")),
         "WEBHOOK_TIMEOUT": float(env.get("WEBHOOK_TIMEOUT", "10")),  # seconds for one delivery attempt
         "WEBHOOK_SWEEP_SECONDS": int(env.get("WEBHOOK_SWEEP_SECONDS", "60")),  # how often time-based changes are sought
+        # The post checker's service (`postready post-checks serve`); unset: checks run in the web process.
+        "POST_CHECK_URL": env.get("POST_CHECK_URL"),
         "DEBUG": _bool(env.get("FLASK_DEBUG")),
         **({"DB_POOL_SIZE": int(env["DB_POOL_SIZE"])} if env.get("DB_POOL_SIZE") else {}),
         **sso_settings(instance_path),

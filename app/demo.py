@@ -141,4 +141,20 @@ def create_demo_organisation() -> list[tuple[str, str]]:
 
         assign_refreshers(today - timedelta(days=60))  # the daily job, as it ran two months ago...
         assign_refreshers(today)                        # ...and today
+        _post_check_counts(today)
     return created
+
+
+def _post_check_counts(today: datetime) -> None:
+    """Three months of what the checker found (counts only, as the product keeps them)."""
+    from app.postcheck.models import PostCheckCount
+
+    first = today.replace(day=1)
+    for back, (checks, stop, review, found) in enumerate([
+            (41, 6, 9, {"name": 4, "room_bed": 2, "unsupported_claim": 7, "missing_ad_disclosure": 2}),
+            (57, 9, 11, {"name": 6, "confirms_patient": 3, "date": 2, "unsupported_claim": 8, "review_incentive": 3}),
+            (33, 7, 5, {"name": 5, "identifying_combination": 2, "child": 1, "unsupported_claim": 4})], start=1):
+        month = f"{(first - timedelta(days=28 * back)):%Y-%m}"
+        counts = {"checks": checks, "verdict:stop": stop, "verdict:review": review,
+                  "verdict:ok": checks - stop - review, **found}
+        db.session.add_all(PostCheckCount(month=month, kind=k, count=n) for k, n in counts.items())

@@ -29,6 +29,7 @@ from app.courses.models import (  # noqa: F401
     QuestionOption,
 )
 from app.policy.models import PolicyAttestation, PolicyVersion  # noqa: F401
+from app.postcheck.models import PostCheckCount, SavedPostCheck  # noqa: F401
 from app.quizzes.models import Answer, AnswerDraft, Attempt, AttemptQuestion, Reread, Submission  # noqa: F401
 from app.reminders.models import ReminderSent  # noqa: F401
 from app.rights.models import RightsSuspension, RightsSuspensionLift  # noqa: F401

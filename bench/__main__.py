@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from bench import seed as seeding
 from bench.serve import Gunicorn, Process, Request, headers, login_many, peak_mb, run_wrk
 
-WORKLOADS = ("rights", "quiz", "team", "download", "export", "render")
+WORKLOADS = ("rights", "quiz", "team", "download", "export", "render", "postcheck")
 PLATFORMS = ["facebook", "instagram", "linkedin", "youtube", "tiktok"]
 MIX = "cnncnfcnnncfncnncnfn"  # per 20 submissions: 6 earn a certificate (c); 11 pass (n), 3 fail (f) a module
 DOWNLOAD_LINK = re.compile(r'href="(/certificates/\d+/pdf/[^"]+)"')
@@ -273,6 +273,13 @@ class Bench:
                     times[name].append(time.perf_counter() - started)
         self.rows.append(Row("render", f"render_certificate_pdf, median of {len(times['app'])}", None,
                              statistics.median(times["app"]), statistics.median(times["bare"]), "s", 1.3))
+
+    def postcheck(self) -> None:
+        """The pre-publish checker, in this process (bench/postcheck.py)."""
+        from bench.postcheck import postcheck_rows
+
+        log("post check of a 2,000-character post, warm; then memory over many checks")
+        self.rows += postcheck_rows(self.flask_app, self.args.smoke, Row, log)
 
     def memory(self) -> None:
         peak = max(filter(None, map(peak_mb, self.app.worker_pids())), default=0.0)

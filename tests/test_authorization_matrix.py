@@ -121,6 +121,10 @@ MATRIX = {
     "scim.user": ("GET", "/scim/v2/Users/{eli}", SCIM),
     "scim.search_users": ("POST", "/scim/v2/Users/.search", {**SCIM, "scim": 400}),  # a form, not JSON: 400
     "scim.search_everything": ("POST", "/scim/v2/.search", {**SCIM, "scim": 501}),  # one resource type only
+    # Post checks: everyone signed in; the counts for admins; the API for postcheck tokens only
+    "post_checks.check_post": ("GET", "/check-post", SIGNED_IN),
+    "post_checks.stats": ("GET", "/reports/post-checks", ADMIN_ONLY),
+    "api.post_check": ("POST", "/api/v1/post-checks", {"*": 401, "token": 403, "scim": 403}),
     # Webhooks: admins only (tests/test_webhook_admin.py: what they do)
     "webhooks.index": ("GET", "/admin/webhooks", ADMIN_ONLY),
     "webhooks.endpoint": ("GET", "/admin/webhooks/{hook}", ADMIN_ONLY),

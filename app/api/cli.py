@@ -9,8 +9,9 @@ tokens_cli = click.Group("tokens", help="API bearer tokens for other systems.")
 
 @tokens_cli.command("create")
 @click.argument("name")
-@click.option("--scope", type=click.Choice(["rights", "scim"]), default="rights", show_default=True,
-              help="rights: the posting-rights API; scim: provisioning by the identity provider at /scim/v2.")
+@click.option("--scope", type=click.Choice(["rights", "scim", "postcheck"]), default="rights", show_default=True,
+              help="rights: the posting-rights API; scim: provisioning by the identity provider at /scim/v2; "
+                   "postcheck: POST /api/v1/post-checks.")
 @with_appcontext
 def tokens_create(name, scope):
     """Create a token; its secret is printed once, on the last line."""

@@ -6,7 +6,7 @@ from app.accounts.models import User
 from app.extensions import db
 from app.timestamps import UTCDateTime
 
-SCOPES = {"rights": "Posting-rights API", "scim": "SCIM provisioning"}
+SCOPES = {"rights": "Posting-rights API", "scim": "SCIM provisioning", "postcheck": "Post checks"}
 
 
 class ApiToken(db.Model):
@@ -17,7 +17,8 @@ class ApiToken(db.Model):
     # Tokens are 256 random bits, so a plain SHA-256 is enough (no need for a slow hash).
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))  # shown in lists, to tell tokens apart
-    # What the token may call: "rights" (the posting-rights API) or "scim" (provisioning at /scim/v2).
+    # What the token may call: "rights" (the posting-rights API), "scim" (provisioning at /scim/v2) or
+    # "postcheck" (POST /api/v1/post-checks).
     scope: Mapped[str] = mapped_column(String(10), default="rights", server_default="rights")
     created_at = mapped_column(UTCDateTime, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

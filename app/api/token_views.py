@@ -23,6 +23,7 @@ class TokenForm(FlaskForm):
     scope = RadioField("What it may do", choices=[
         SelectChoice("rights", "Ask about posting rights (the API)"),
         SelectChoice("scim", "Add, change and deactivate people (SCIM, for Entra ID or Okta)"),
+        SelectChoice("postcheck", "Check drafts before they are posted (a social tool's pre-publish step)"),
     ], default="rights", validators=[DataRequired()])
 
 

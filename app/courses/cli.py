@@ -22,7 +22,20 @@ def read_courses_and_policy(directory: str | None):
     courses, problems = read_courses(root)
     _, policy_problems = read_policy(root, {c.slug for course in courses for c in course.certifications})
     _, document_problems = read_policy_document(root)
-    return courses, problems + policy_problems + document_problems
+    return courses, problems + policy_problems + document_problems + _post_check_problems(root, courses)
+
+
+def _post_check_problems(root, courses) -> list:
+    """The post checker's rules (courses/post-checks.yaml), where the course they cite is in this folder."""
+    from pathlib import Path
+
+    from app.postcheck.catalogue import FILE_NAME, read_catalogue
+    from app.postcheck.services import COURSE, lessons_by_module
+
+    course = next((c for c in courses if c.slug == COURSE), None)
+    if course is None and not (Path(root) / FILE_NAME).is_file():
+        return []
+    return read_catalogue(Path(root), lessons_by_module(course.modules if course else ()), COURSE)[1]
 
 
 def read_or_exit(directory: str | None, why: str):
