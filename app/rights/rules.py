@@ -38,8 +38,8 @@ class RightDecision:
 
 
 # The reasons a right is allowed or not, as webhooks and the API name them.
-REASON_KINDS = ("certified", "deactivated", "suspended", "policy_not_attested", "not_certified",
-                "certificate_expired", "certificate_revoked")
+REASON_KINDS = ("certified", "deactivated", "suspended", "policy_not_attested", "material_change",
+                "not_certified", "certificate_expired", "certificate_revoked")
 
 
 def decide_right(
@@ -50,7 +50,11 @@ def decide_right(
     now: datetime,
     certification_titles: dict[str, str] | None = None,
     policy: PolicyStanding | None = None,
+    overdue_retakes: dict[str, datetime] | None = None,
 ) -> RightDecision:
+    """`overdue_retakes`: certifications whose course changed materially and whose changed modules
+    were not retaken by their due date (slug → due date). The certificate still stands, but until
+    the person learns what changed they may not post with it."""
     titles = certification_titles or {}
 
     def deny(reason: str, kind: str, since: datetime | None = None, missing: tuple[str, ...] = ()) -> RightDecision:
@@ -64,6 +68,11 @@ def decide_right(
                     "suspended", suspension.since)
     if policy is not None and not policy.allows_rights(now):
         return deny(policy.reason(now), "policy_not_attested", policy.due_by)
+    late = [(slug, (overdue_retakes or {})[slug]) for slug in rule.requires if slug in (overdue_retakes or {})]
+    if late:
+        slug, due = late[0]
+        return deny(f"The {titles.get(slug, slug)} course changed: the changed modules were due to be retaken by "
+                    f"{due:%-d %b %Y}.", "material_change", due)
     valid_until: list[datetime] = []
     problems: list[str] = []
     missing: list[str] = []
@@ -95,5 +104,6 @@ def decide_right(
 
 
 def decide_rights(rules: Sequence[RightRule], certificates, suspensions, person_active, now, titles=None,
-                  policy: PolicyStanding | None = None):
-    return [decide_right(r, certificates, suspensions, person_active, now, titles, policy) for r in rules]
+                  policy: PolicyStanding | None = None, overdue_retakes: dict[str, datetime] | None = None):
+    return [decide_right(r, certificates, suspensions, person_active, now, titles, policy, overdue_retakes)
+            for r in rules]

@@ -21,6 +21,7 @@ from app.permissions import can_lift_suspension, can_suspend_rights
 from app.policy.services import standings
 from app.rights.models import RightsSuspension, RightsSuspensionLift
 from app.rights.policy import RightRule, RightsPolicy, load_policy
+from app.rights.retakes import overdue_retakes
 from app.rights.rules import RightDecision, Suspension, decide_rights
 from app.unique_rows import add_once
 from app.webhooks.outbox import announce_rights
@@ -108,9 +109,10 @@ def rights_for_people(people: Sequence, now: datetime, as_of: datetime | None = 
     suspensions = suspensions_by_person(ids, as_of)
     titles = certification_titles()
     signed = standings(ids, moment)
+    late = overdue_retakes(ids, moment)
     return {
         p.id: decide_rights(rules, certificates.get(p.id, []), suspensions.get(p.id, []), p.active, moment, titles,
-                            signed[p.id])
+                            signed[p.id], late.get(p.id))
         for p in people
     }
 
