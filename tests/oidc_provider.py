@@ -4,33 +4,23 @@ The provider is a Flask app of its own, served by Werkzeug in a thread. The test
 the Flask test client for PostReady's pages, `requests` for the provider's (a POST to its
 authorization form signs a subject in, or denies).
 """
-import contextlib
 import socket
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import oidc_provider_mock
 import requests
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import make_server
+
+from tests.tools import serving
 
 CLIENT_ID = "postready-test"
 TIMEOUT = 10
 
 
-@contextlib.contextmanager
-def serve(wsgi_app) -> Iterator[str]:
+def serve(wsgi_app):
     """Serve a WSGI app on loopback in a thread; yields its base URL (its issuer, for a provider)."""
-    server = make_server("localhost", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://localhost:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
+    return serving(wsgi_app, host="localhost")
 
 
 def provider_app(**options):

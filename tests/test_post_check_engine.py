@@ -1,15 +1,14 @@
 """The checker's engine: runs with no network at all, and as a separate service for the web workers."""
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.postcheck import analyzer
 from app.postcheck.remote import checker_app
 from tests.conftest import csrf_token
+from tests.tools import serving
 
 ROOT = Path(__file__).parent.parent
 NO_NETWORK = """
@@ -45,10 +44,8 @@ def test_the_model_is_the_pinned_one(monkeypatch):
 
 @pytest.fixture
 def checker_service():
-    server = make_server("127.0.0.1", 0, checker_app(), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(checker_app()) as url:
+        yield url
 
 
 def test_web_workers_can_use_the_checker_service(app, client, people, login, checker_service):

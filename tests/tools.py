@@ -7,10 +7,13 @@ reason to pass quietly.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import shutil
 import socket
+import threading
+from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
@@ -51,3 +54,26 @@ def need_service(name: str, host: str, port: int, package: str) -> None:
         socket.create_connection((host, port), timeout=2).close()
     except OSError:
         missing(f"{name} is not answering on {host}:{port} (Debian package {package}; start it)")
+
+
+@contextlib.contextmanager
+def serving(wsgi_app, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve a WSGI app on a real server on loopback, in a thread; yields its base URL.
+
+    The app under test in a browser, an identity provider, the post checker's service: each a
+    counterpart the test talks to over HTTP. Requests are not logged."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):
+            pass
+
+    server = make_server(host, 0, wsgi_app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+        server.server_close()

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.tools import missing, on_ci
+from tests.tools import missing, on_ci, serving
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -226,15 +225,9 @@ def site(tmp_path_factory):
     reason = skip_reason()
     if reason:
         missing(reason)
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
     from app import create_app
     from app.demo import DEMO_PASSWORD
     from app.extensions import db
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs):
-            pass
 
     tmp = tmp_path_factory.mktemp("e2e")
     app = create_app({
@@ -249,21 +242,15 @@ def site(tmp_path_factory):
         "MAIL_BACKEND": "console",
         "ORG_NAME": "PostReady Demo Health",
     })
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = base_url  # the QR codes point at this server
-    site = Site(app=app, base_url=base_url, password=DEMO_PASSWORD)
-    _seed(site)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
-    try:
-        yield site
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base_url:
+        app.config["PUBLIC_BASE_URL"] = base_url  # the QR codes point at this server
+        site = Site(app=app, base_url=base_url, password=DEMO_PASSWORD)
+        _seed(site)  # no browser has asked for anything yet
+        try:
+            yield site
+        finally:
+            with app.app_context():
+                db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

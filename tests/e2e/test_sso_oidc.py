@@ -4,27 +4,20 @@ A second PostReady server with OIDC set (like a deployment that turned it on), o
 migrated database, and a real provider (oidc-provider-mock) on loopback: the browser clicks the
 sign-in button, answers the provider's form, comes back signed in, then signs out of both.
 """
-import threading
 import uuid
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.e2e.helpers import assert_accessible
 from tests.oidc_provider import CLIENT_ID, provider_app, serve, set_claims
-from tests.tools import need_module
+from tests.tools import need_module, serving
 
 pytestmark = pytest.mark.e2e
 expect = need_module("playwright.sync_api", "playwright").expect
 
 BUTTON = "Sign in with your hospital account"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
 
 
 @pytest.fixture
@@ -43,19 +36,13 @@ def oidc_site(database_url, tmp_path):
         with app.app_context():
             email = make_user("Rosa Registered", email="rosa@test-health.example").email
             db.session.commit()
-        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-        base_url = f"http://127.0.0.1:{server.server_port}"
-        app.config["PUBLIC_BASE_URL"] = base_url  # the redirect URI the provider sends the browser back to
-        thread = threading.Thread(target=server.serve_forever, name="e2e-oidc-server", daemon=True)
-        thread.start()
-        try:
-            yield base_url, provider, email
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
-            with app.app_context():
-                db.engine.dispose()
+        with serving(app) as base_url:
+            app.config["PUBLIC_BASE_URL"] = base_url  # the redirect URI the provider sends the browser back to
+            try:
+                yield base_url, provider, email
+            finally:
+                with app.app_context():
+                    db.engine.dispose()
 
 
 @pytest.fixture
