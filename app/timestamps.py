@@ -33,3 +33,9 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 moment from the command line (`--now`); without a zone it is UTC. ValueError if unreadable."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -10,18 +10,13 @@ reminders_cli = click.Group("reminders", help="Email reminders (run daily from c
 @with_appcontext
 def reminders_send(now_text):
     """Assign refreshers that are due, then send due-soon, overdue and expiring reminders and manager digests."""
-    from datetime import datetime, timezone
-
     from app.reminders.services import send_reminders
-    from app.timestamps import utcnow
+    from app.timestamps import parse_moment, utcnow
 
-    now = utcnow()
-    if now_text:
-        try:
-            now = datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.BadParameter("use ISO 8601, e.g. 2026-12-01T08:00:00+00:00", param_hint="--now") from None
-        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    try:
+        now = parse_moment(now_text) if now_text else utcnow()
+    except ValueError:
+        raise click.BadParameter("use ISO 8601, e.g. 2026-12-01T08:00:00+00:00", param_hint="--now") from None
     report = send_reminders(now)
     from app.certificates.notices import send_certificate_notices
 

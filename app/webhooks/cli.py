@@ -71,39 +71,23 @@ def webhooks_rotate(endpoint_id):
     click.echo(secret)
 
 
-@webhooks_cli.command("pause")
-@click.argument("endpoint_id", type=int)
-@with_appcontext
-def webhooks_pause(endpoint_id):
-    """Hold deliveries (events wait, in order, until resumed)."""
-    from app.timestamps import utcnow
-    from app.webhooks.services import pause
+def _state_command(name: str, service: str, done: str, help_text: str) -> None:
+    """`postready webhooks pause|resume|delete ID`: the same look-up, service call and commit."""
 
-    _run(pause, _endpoint(endpoint_id), utcnow())
-    click.echo(f"Endpoint {endpoint_id} paused.")
+    @webhooks_cli.command(name, help=help_text)
+    @click.argument("endpoint_id", type=int)
+    @with_appcontext
+    def command(endpoint_id):
+        from app.timestamps import utcnow
+        from app.webhooks import services
 
-
-@webhooks_cli.command("resume")
-@click.argument("endpoint_id", type=int)
-@with_appcontext
-def webhooks_resume(endpoint_id):
-    """Send again (also to an endpoint switched off after a day of failures)."""
-    from app.timestamps import utcnow
-    from app.webhooks.services import resume
-
-    _run(resume, _endpoint(endpoint_id), utcnow())
-    click.echo(f"Endpoint {endpoint_id} resumed.")
+        _run(getattr(services, service), _endpoint(endpoint_id), utcnow())
+        click.echo(f"Endpoint {endpoint_id} {done}")
 
 
-@webhooks_cli.command("delete")
-@click.argument("endpoint_id", type=int)
-@with_appcontext
-def webhooks_delete(endpoint_id):
-    from app.timestamps import utcnow
-    from app.webhooks.services import delete
-
-    _run(delete, _endpoint(endpoint_id), utcnow())
-    click.echo(f"Endpoint {endpoint_id} deleted; its delivery log is kept.")
+_state_command("pause", "pause", "paused.", "Hold deliveries (events wait, in order, until resumed).")
+_state_command("resume", "resume", "resumed.", "Send again (also to an endpoint switched off after a day of failures).")
+_state_command("delete", "delete", "deleted; its delivery log is kept.", "Stop sending to an endpoint; its log stays.")
 
 
 @webhooks_cli.command("deliver")
@@ -119,19 +103,16 @@ def webhooks_delete(endpoint_id):
 def webhooks_deliver(watch, interval, batch, now_text):
     """Announce time-based changes and send every due delivery; several copies may run at once."""
     import signal
-    from datetime import datetime, timezone
 
-    from app.timestamps import utcnow
+    from app.timestamps import parse_moment, utcnow
     from app.webhooks.delivery import run_worker
 
     clock = utcnow
     if now_text:
         try:
-            moment = datetime.fromisoformat(now_text)
+            offset = parse_moment(now_text) - utcnow()
         except ValueError:
             raise click.BadParameter("use ISO 8601, e.g. 2027-12-01T08:00:00+00:00", param_hint="--now") from None
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-        offset = moment - utcnow()
 
         def clock():
             return utcnow() + offset
