@@ -209,3 +209,18 @@ def test_the_worker_command_can_be_run_as_if_time_had_moved_on(app, cli, course,
     assert result.exit_code == 0 and "2 event(s) announced by the sweep; 2 delivered" in result.output
     assert [r.payload["type"] for r in receiver.received[2:]] == ["certificate.expired", "posting_rights.revoked"]
     assert "use ISO 8601" in cli("webhooks", "deliver", "--now", "next tuesday").output
+
+
+def test_the_hr_import_announces_who_it_deactivates(app, cli, course, people, receiver, secret, tmp_path):
+    certify(people.employee, utcnow(), platforms=())
+    work()
+    receiver.received.clear()
+    csv_file = tmp_path / "hr.csv"
+    csv_file.write_text("email,full_name,role,status,department,manager_email\n"
+                        "eli@test-health.example,Eli Employee,employee,terminated,Nursing,mona@test-health.example\n",
+                        encoding="utf-8")
+    result = cli("staff", "import", str(csv_file))
+    assert result.exit_code == 0, result.output
+    work()
+    types = [r.payload["type"] for r in receiver.received]
+    assert types[0] == "person.deactivated" and "posting_rights.revoked" in types

@@ -31,6 +31,7 @@ from app.staff import kept_uploads
 from app.staff.csv_import import PlatformNames, Platforms, RowError, parse_staff_csv
 from app.staff.kept_uploads import KeptUpload, UploadGone
 from app.staff.plan import ExistingPerson, ImportPlan, fingerprint, plan_import
+from app.webhooks.outbox import announce_deactivated, announce_rights
 
 __all__ = ["ImportOutcome", "ImportRefused", "ImportReview", "UploadGone", "apply_upload", "check_upload",
            "import_staff"]
@@ -207,6 +208,9 @@ def _apply(plan: ImportPlan, actor: User, now: datetime) -> None:
     db.session.flush()
     moved = [u for email, u in people.items() if email in placed_before and placement_of(u) != placed_before[email]]
     record_placements(created + moved, now, actor)
+    for planned in plan.deactivations:  # the same announcements as a deactivation by hand or by SCIM
+        announce_deactivated(people[planned.email], now)
+    announce_rights([people[p.email].id for p in plan.deactivations + plan.reactivations], now)
     for user in created:
         assign_onboarding(user, now, actor)
     # After the flush above: the HR file's platforms need each created person's id.
