@@ -100,3 +100,11 @@ def test_compliance_sees_counts_by_month_and_a_manager_does_not(client, people, 
     assert f"{utcnow():%b %Y}" in page and "A room or bed" in page and "Maria" not in page
     login(people.manager)
     assert client.get("/reports/post-checks").status_code == 403
+
+
+def test_nothing_of_the_draft_reaches_the_logs(client, people, login, caplog):
+    login(people.employee)
+    with caplog.at_level("DEBUG"):
+        check(client, LEAKY)
+        check(client, "x" * 10_001)  # refused input too
+    assert "Lopez" not in caplog.text and "room 412" not in caplog.text

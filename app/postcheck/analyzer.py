@@ -8,6 +8,7 @@ and tldextract (behind the email recognizer) reads the public-suffix list its pa
 The engine is built once per process, on the first check.
 """
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -46,7 +47,10 @@ def _patterns():
     name = r"[A-Z][a-z'’-]+"  # Presidio matches without regard to case: (?-i:...) where case tells a name
     return [
         recognizer("MRN", r"(?i)\b(?:MRN|med(?:ical)?\s+rec(?:ord)?s?|chart|acct|account|member|policy|patient)\s*"
-                          r"(?:#|no\.?|num(?:ber)?|id)?\s*[:#]?\s*[A-Z]{0,3}-?\d{5,12}\b"),
+                          r"(?:#|no\.?|num(?:ber)?|id)?\s*[:#]?\s*[A-Z]{0,3}-?\d{5,12}\b",
+                   # Numbers are often grouped with dashes or spaces ("account #771-20934").
+                   r"(?i)\b(?:MRN|chart|acct|account|member|policy|patient|claim|Rx|prescription)\s*(?:#|no\.?|num(?:ber)?|id)?"
+                   r"\s*[:#]?\s*(?:[A-Z]{1,4}[- ])?\d{2,6}[- ]\d{2,8}(?:[- ]\d{2,8})?\b"),
         recognizer("ROOM_BED", r"(?i)\b(?:room|rm\.?|bed|bay|ward|bassinet|crib|pod|stall)\s*#?\s*\d{1,4}[A-Z]?\b",
                    r"(?i)\b(?:room|bed)\s+[A-Z]\d{1,3}\b",
                    # "the patient in 12B": a number right after someone "in" is their room
@@ -54,7 +58,9 @@ def _patterns():
                    r"\d{1,4}[A-Z]?\b(?!\s*(?:%|minutes|hours|days|weeks|months|years))",
                    # A ward by floor and wing ("5 North"): the rules decide whether a patient is tied to it.
                    r"(?-i:\b\d{1,2}\s?(?:North|South|East|West)\b)"),
-        recognizer("AGE_OVER_89", r"(?i)\b(?:9\d|1[0-2]\d)[- ](?:years?|yrs?)[- ]old\b",
+        recognizer("AGE_OVER_89", r"(?i)\b(?:9\d|1[0-2]\d)[- ](?:years?|yrs?)[- ](?:old|young)\b",
+                   r"(?i)(?<=\bwho's )(?:9\d|1[0-2]\d)\b(?!\s*(?:%|minutes|hours|days|weeks|months|years))",
+                   r"(?i)(?<=\bwho is )(?:9\d|1[0-2]\d)\b(?!\s*(?:%|minutes|hours|days|weeks|months|years))",
                    r"(?i)\b(?:9\d|1[0-2]\d)(?:-?yo|\s?y/o)\b", r"(?i)\bturn(?:ed|s|ing)\s+(?:9\d|1[0-2]\d)\b",
                    r"(?i)\b(?:9\d|1[0-2]\d)(?:st|nd|rd|th)\s+birthday\b", r"(?i)\baged?\s+(?:9\d|1[0-2]\d)\b",
                    r"\b[A-Z][a-z]+,\s(?:9\d|1[0-2]\d),"),
@@ -75,6 +81,10 @@ def _patterns():
                    rf"\b(?:baby|little)\s+(?-i:{name}(?:\s+{name})?)",
                    rf"(?-i:(?:(?<=\bHi )|(?<=\bHello )|(?<=\bDear )|(?<=\bHey )|(?<=\bpatient )){name}(?:\s+{name})?)",
                    rf"(?-i:(?<![\w.])[A-Z]\.\s?{name})",  # an initial and a surname ("D. Kowalski")
+                   # Initials stand for a name too ("Mrs. K", "J.R.").
+                   r"(?-i:\b(?:Mr|Mrs|Ms|Mx|Miss)\.?\s+[A-Z]\b\.?)", r"(?-i:(?<![\w.])[A-Z]\.[A-Z]\.(?!\w))",
+                   # A job in lower case before a name ("our nurse Jess Marlow"): the rules decide staff or not.
+                   rf"(?:(?<=\bnurse )|(?<=\bdoctor )|(?<=\btech )|(?<=\bfriend ))(?-i:{name}(?:\s+{name})?)",
                    # A name in lower case beside a bed or room ("to jorge in bed 7").
                    r"(?:(?<=\bto )|(?<=\bfor )|(?<=\bwith ))[a-z][a-z'’-]{2,}"
                    r"(?=\s+in\s+(?:bed|room|rm\.?|bay)\s*#?\d)"),
@@ -82,7 +92,11 @@ def _patterns():
                    rf"(?i)\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{month}\b",
                    # month/day[/year], so "24/7" is not a date
                    r"(?<![\d/])(?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9])(?:/(?:\d{4}|\d{2}))?(?![\d/])",
-                   r"\b\d{4}-\d{2}-\d{2}\b"),
+                   r"\b\d{4}-\d{2}-\d{2}\b",
+                   # A holiday names a day of the year as surely as a date does.
+                   r"(?i)\b(?:Thanksgiving|Christmas(?: Eve)?|New Year['’]s (?:Day|Eve)|Easter|Halloween|"
+                   r"Independence Day|Fourth of July|Valentine['’]s Day|Mother['’]s Day|Father['’]s Day|Memorial Day|"
+                   r"Labor Day)\b"),
         # Where someone is from ("from Glen Tarrow"): the model misses small towns it has not seen.
         recognizer("LOCATION", rf"(?-i:(?<=\bfrom ){name}(?:\s{name})?)", score=0.6),
         recognizer("PHONE_NUMBER", r"(?<![\d-])(?:\(?\d{3}\)?[-. ]?)?\d{3}-\d{4}(?![\d-])", score=0.7),
@@ -129,6 +143,8 @@ def engine():
                 "labels_to_ignore": ["CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT", "WORK_OF_ART", "EVENT",
                                      "LAW", "LANGUAGE", "PRODUCT"]},
         }).create_engine()
+        # Presidio warns, once per recognizer, about those for other languages it leaves out: noise.
+        logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
         registry = RecognizerRegistry(supported_languages=["en"])
         registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp)  # English ones only
         for recognizer in _patterns():

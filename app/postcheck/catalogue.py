@@ -19,8 +19,8 @@ PRIVACY_KINDS = ("name", "date", "age_over_89", "phone", "email", "record_number
 CLAIM_KINDS = ("unsupported_claim", "results_without_typical", "missing_ad_disclosure", "review_incentive")
 KINDS = PRIVACY_KINDS + CLAIM_KINDS
 LEXICONS = ("patient_context", "patient_ref", "personal_care", "staff_role", "staff_context", "consent", "sensitive",
-            "person", "child", "child_patient", "confirms_patient", "reply_opening", "recent_time", "identifying_role",
-            "contact_is_ours", "not_a_room", "not_a_name", "not_a_claim")
+            "person", "child", "child_patient", "confirms_patient", "reply_opening", "recent_time", "tally",
+            "identifying_role", "contact_is_ours", "not_a_room", "not_a_name", "not_a_claim")
 SEVERITIES = ("stop", "review")
 
 
