@@ -1,6 +1,5 @@
 """SCIM follows the HR import's rules: the same person made by either gets the same records; and with
 STAFF_SOURCE=scim the HR file may not change the people SCIM manages."""
-from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -27,7 +26,8 @@ def _records(email: str) -> dict:
         "person": (person.full_name, person.role, person.department.name, person.manager_id, person.active,
                    person.password_hash, person.hire_date),
         "placements": [tuple(p) for p in placements],
-        "assignments": sorted((slug, reason, round((due - at) / timedelta(days=1))) for slug, reason, at, due in
+        # whole days: the due moment is the end of a day, so a rounded count would depend on the hour
+        "assignments": sorted((slug, reason, (due - at).days) for slug, reason, at, due in
                               assignments),
         "invitations": db.session.scalar(select(db.func.count()).select_from(Invitation)
                                          .where(Invitation.user_id == person.id, Invitation.purpose == "invite")),
