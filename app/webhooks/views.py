@@ -52,10 +52,16 @@ def endpoint(endpoint_id: int):
                            confirm=ConfirmForm(), now=utcnow())
 
 
-def _act(endpoint_id: int, action, done: str):
+def _confirmed(endpoint_id: int) -> WebhookEndpoint:
+    """The endpoint a button was pressed for (404 if none), once the button's form is valid (400 if not)."""
     found = _endpoint(endpoint_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    return found
+
+
+def _act(endpoint_id: int, action, done: str):
+    found = _confirmed(endpoint_id)
     try:
         action(current_user, found, utcnow())
     except services.WebhookError as exc:
@@ -88,9 +94,7 @@ def delete(endpoint_id: int):
 @bp.post("/<int:endpoint_id>/rotate")
 @permission_required(can_manage_webhooks)
 def rotate(endpoint_id: int):
-    found = _endpoint(endpoint_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    found = _confirmed(endpoint_id)
     secret = services.rotate_secret(current_user, found, utcnow())
     db.session.commit()
     return render_template("webhooks/secret.html", endpoint=found, secret=secret, added=False), 200, NO_STORE
@@ -100,9 +104,7 @@ def rotate(endpoint_id: int):
 @permission_required(can_manage_webhooks)
 def test(endpoint_id: int):
     """Sends a ping now, from this request, so the result is on the page that follows."""
-    found = _endpoint(endpoint_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    found = _confirmed(endpoint_id)
     delivery = services.send_test(current_user, found, utcnow())
     lease([delivery.id], utcnow())  # commits: the worker leaves it to this request
     attempt = deliver(delivery.id, WorkerTally())
