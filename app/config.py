@@ -73,6 +73,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM", "PostReady <postready@localhost>"),
         # Webhooks: only to public addresses over HTTPS unless this is on (tests, tools on the hospital's network).
         "WEBHOOK_ALLOW_PRIVATE": _bool(env.get("WEBHOOK_ALLOW_PRIVATE")),
+        # The key that seals endpoints' signing secrets (a Fernet key); unset: one made in the instance folder.
+        "WEBHOOK_SECRETS_KEY": env.get("WEBHOOK_SECRETS_KEY"),
         "WEBHOOK_TIMEOUT": float(env.get("WEBHOOK_TIMEOUT", "10")),  # seconds for one delivery attempt
         "WEBHOOK_SWEEP_SECONDS": int(env.get("WEBHOOK_SWEEP_SECONDS", "60")),  # how often time-based changes are sought
         # The post checker's service (`postready post-checks serve`); unset: checks run in the web process.

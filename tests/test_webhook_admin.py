@@ -1,12 +1,14 @@
 """The admin's webhooks page and commands: add, test, pause, resume, rotate, replay, delete."""
 import re
+from pathlib import Path
 
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
 from app.extensions import db
 from app.timestamps import utcnow
-from app.webhooks.models import WebhookDelivery, WebhookEndpoint
+from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.conftest import csrf_token
 from tests.factories import certify
 from tests.test_webhooks import work
@@ -108,3 +110,21 @@ def test_a_manager_cannot_see_or_change_webhooks(app, client, people, receiver, 
     assert client.get("/admin/webhooks").status_code == 403
     assert client.post("/admin/webhooks/1/delete", data={"csrf_token": csrf_token(client, "/")}).status_code == 403
     assert db.session.get(WebhookEndpoint, 1).deleted_at is None
+
+
+def test_secrets_are_sealed_at_rest(app, cli, course, people, receiver, secret, tmp_path):
+    endpoint = db.session.scalars(select(WebhookEndpoint)).one()
+    assert secret not in endpoint.secret and not endpoint.secret.startswith("whsec_")  # a copy of the database
+    key_file = Path(app.instance_path) / "webhook_secrets.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    certify(people.employee, utcnow(), platforms=())
+    work()
+    assert receiver.verified(secret)  # signed with the secret behind the seal
+    app.extensions.pop("webhook_secrets")
+    app.config["WEBHOOK_SECRETS_KEY"] = Fernet.generate_key().decode()  # another key: nothing can be signed
+    receiver.received.clear()
+    certify(people.indirect, utcnow(), platforms=())
+    work()
+    assert receiver.received == []
+    attempt = db.session.scalars(select(WebhookAttempt).order_by(WebhookAttempt.id.desc())).first()
+    assert "cannot be read" in attempt.error and "rotate it" in attempt.error

@@ -21,7 +21,8 @@ from app.webhooks import rules
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.webhooks.notices import tell_admins_endpoint_disabled
 from app.webhooks.outbox import sweep
-from app.webhooks.transport import send
+from app.webhooks.sealing import SealBroken, unseal
+from app.webhooks.transport import Answer, send
 
 
 @dataclass
@@ -76,13 +77,19 @@ def deliver(delivery_id: int, tally: WorkerTally, clock: Callable[[], datetime] 
         .options(joinedload(WebhookDelivery.event), joinedload(WebhookDelivery.endpoint))).one()
     endpoint, event = delivery.endpoint, delivery.event
     started = clock()
-    keys = [endpoint.secret]
+    sealed = [endpoint.secret]
     if endpoint.previous_secret and endpoint.previous_secret_until and started < endpoint.previous_secret_until:
-        keys.append(endpoint.previous_secret)
+        sealed.append(endpoint.previous_secret)
     url, message_id, body = endpoint.url, event.message_id, event.body
     db.session.commit()  # no transaction stays open while waiting on the network
-    # Signed with the real time even under a test's clock: receivers refuse a stale webhook-timestamp.
-    answer = send(url, message_id, body, keys, utcnow(), config["WEBHOOK_TIMEOUT"], config["WEBHOOK_ALLOW_PRIVATE"])
+    try:
+        keys = [unseal(s) for s in sealed]
+    except SealBroken as exc:  # nothing can be signed: logged like a failed attempt, until rotated
+        answer = Answer(None, 0, str(exc))
+    else:
+        # Signed with the real time even under a test's clock: receivers refuse a stale webhook-timestamp.
+        answer = send(url, message_id, body, keys, utcnow(), config["WEBHOOK_TIMEOUT"],
+                      config["WEBHOOK_ALLOW_PRIVATE"])
     now = clock()
     attempt = WebhookAttempt(delivery_id=delivery.id, started_at=started, duration_ms=answer.duration_ms,
                              status_code=answer.status_code, error=answer.error, response_excerpt=answer.excerpt)

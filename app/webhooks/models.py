@@ -22,10 +22,10 @@ class WebhookEndpoint(db.Model):
     description: Mapped[str] = mapped_column(String(200), default="")
     # Space-separated event types it receives; empty: every type.
     event_types: Mapped[str] = mapped_column(Text, default="")
-    # The receiver verifies with it, so it is kept as issued (whsec_ and base64), not hashed.
-    secret: Mapped[str] = mapped_column(String(100))
+    # The receiver verifies with it, so it cannot be hashed: it is sealed (app.webhooks.sealing).
+    secret: Mapped[str] = mapped_column(Text)
     # After a rotation, deliveries are signed with both secrets until this moment.
-    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret: Mapped[str | None] = mapped_column(Text)
     previous_secret_until = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -13,6 +13,7 @@ from app.permissions import can_manage_webhooks
 from app.webhooks.events import EVENT_TYPES, PING
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 from app.webhooks.outbox import add_event
+from app.webhooks.sealing import seal
 from app.webhooks.transport import AddressRefused, check_url
 
 ROTATION_OVERLAP = timedelta(hours=24)  # the old secret still signs (beside the new) while receivers switch
@@ -52,7 +53,7 @@ def add_endpoint(actor, url: str, description: str, event_types: list[str], now:
         raise WebhookError(str(exc)) from None
     secret = new_secret()
     endpoint = WebhookEndpoint(url=url, description=" ".join(description.split())[:200],
-                               event_types=" ".join(parse_event_types(event_types)), secret=secret,
+                               event_types=" ".join(parse_event_types(event_types)), secret=seal(secret),
                                created_at=now, created_by_id=getattr(actor, "id", None))
     db.session.add(endpoint)
     db.session.flush()
@@ -64,9 +65,10 @@ def rotate_secret(actor, endpoint: WebhookEndpoint, now: datetime) -> str:
     _require(actor)
     _alive(endpoint)
     endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, now + ROTATION_OVERLAP
-    endpoint.secret = new_secret()
+    secret = new_secret()
+    endpoint.secret = seal(secret)
     _audit("webhook.secret_rotated", actor, endpoint, now)
-    return endpoint.secret
+    return secret
 
 
 def pause(actor, endpoint: WebhookEndpoint, now: datetime) -> None:

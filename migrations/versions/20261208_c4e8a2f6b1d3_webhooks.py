@@ -25,8 +25,8 @@ def upgrade():
         sa.Column('url', sa.Text(), nullable=False),
         sa.Column('description', sa.String(length=200), nullable=False),
         sa.Column('event_types', sa.Text(), nullable=False),
-        sa.Column('secret', sa.String(length=100), nullable=False),
-        sa.Column('previous_secret', sa.String(length=100), nullable=True),
+        sa.Column('secret', sa.Text(), nullable=False),  # sealed: app/webhooks/sealing.py
+        sa.Column('previous_secret', sa.Text(), nullable=True),
         sa.Column('previous_secret_until', UTCDateTime(), nullable=True),
         sa.Column('created_at', UTCDateTime(), nullable=False),
         sa.Column('created_by_id', sa.Integer(), nullable=True),
