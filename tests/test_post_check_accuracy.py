@@ -1,11 +1,11 @@
 """How good the post checker is, measured on labelled fictional posts: precision and recall per
 finding kind and per verdict, printed with the test run, and floors it must not fall below.
 
-Four sets of fictional posts, each labelled by someone who never saw the rules: `labelled.yaml`
-(the development set), then `holdout.yaml` and `blind.yaml`, each measured once unseen and then
-tuned on, and `blind2.yaml`, never tuned on: the honest figure. Floors: the issue's minimum where
-the rules were tuned on the set; for blind2, just under its honest measurement, which is below the
-issue's minimum (stop recall 0.73, ok precision 0.70: the README reports the miss)."""
+Five sets of fictional posts, each labelled by someone who never saw the rules: `labelled.yaml`
+(the development set), then `holdout.yaml`, `blind.yaml` and `blind2.yaml`, each measured once unseen
+and then tuned on, and `blind3.yaml`, never tuned on: the honest figure. Floors: the issue's minimum
+or more where the rules were tuned on the set; for blind3, just under its honest measurement, which
+is below the issue's minimum (stop recall 0.64, ok precision 0.67: the README reports the miss)."""
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +21,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "post_checks"
 BUNDLED_COURSES = Path(__file__).parent.parent / "courses"
 # (stop recall, ok precision, ok recall, review recall) each set must keep.
 FLOORS = {"labelled.yaml": (0.95, 0.9, 0.95, 0.85), "holdout.yaml": (0.95, 0.95, 0.95, 0.9),
-          "blind.yaml": (0.95, 0.95, 0.95, 0.9), "blind2.yaml": (0.7, 0.65, 0.8, 0.45)}
+          "blind.yaml": (0.95, 0.95, 0.95, 0.9), "blind2.yaml": (0.95, 0.95, 0.95, 0.9),
+          "blind3.yaml": (0.6, 0.62, 0.85, 0.55)}
 
 
 @dataclass

@@ -61,7 +61,10 @@ def _patterns():
         recognizer("AGE_OVER_89", r"(?i)\b(?:9\d|1[0-2]\d)[- ](?:years?|yrs?)[- ](?:old|young)\b",
                    r"(?i)(?<=\bwho's )(?:9\d|1[0-2]\d)\b(?!\s*(?:%|minutes|hours|days|weeks|months|years))",
                    r"(?i)(?<=\bwho is )(?:9\d|1[0-2]\d)\b(?!\s*(?:%|minutes|hours|days|weeks|months|years))",
-                   r"(?i)\b(?:9\d|1[0-2]\d)(?:-?yo|\s?y/o)\b", r"(?i)\bturn(?:ed|s|ing)\s+(?:9\d|1[0-2]\d)\b",
+                   r"(?i)\b(?:9\d|1[0-2]\d)(?:[- ]?yo|\s?y/o)\b",
+                   # "in her late 90s" (not "in the late 90s", a decade)
+                   r"(?i)\bin (?:his|her|their) (?:early |mid-?\s?|late )?(?:9|1[0-2])0['’]?s\b",
+                   r"(?i)\bturn(?:ed|s|ing)\s+(?:9\d|1[0-2]\d)\b",
                    r"(?i)\b(?:9\d|1[0-2]\d)(?:st|nd|rd|th)\s+birthday\b", r"(?i)\baged?\s+(?:9\d|1[0-2]\d)\b",
                    r"\b[A-Z][a-z]+,\s(?:9\d|1[0-2]\d),"),
         recognizer("PHOTO_FILE",
@@ -75,6 +78,10 @@ def _patterns():
                                      r"Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Circle)\b\.?)",
                    r"(?-i:\b(?:[A-Z][a-z]+\s){1,2}(?:St|Street|Ave|Avenue|Rd|Road|Lane|Drive|Court)\b)(?=[^.]{0,40}"
                    r"\b(?:live[sd]?|home|house|apartment)\b)",
+                   # where someone lives ("lives alone on Old Mill Rd")
+                   r"(?-i:(?:(?<=\blives on )|(?<=\blives alone on )|(?<=\blived on )|(?<=\blives off ))"
+                   r"(?:[A-Z][a-z]+\s){1,3}"
+                   r"(?:St|Street|Ave|Avenue|Rd|Road|Lane|Ln|Drive|Dr|Court|Ct|Way|Pike|Highway)\b)",
                    r"\b\d{5}(?=\s+zip\b)", r"(?<=\bzip )\d{5}\b", r"(?<=\bzip code )\d{5}\b"),
         recognizer("TITLED_NAME", rf"(?-i:\b(?:Dr|Nurse|Mr|Mrs|Ms|Mx|Miss|Father|Sister|Pastor|Coach|Officer|Mayor|"
                                   rf"Grandma|Grandpa|Auntie|Uncle)\.?\s+{name}(?:\s+{name})?)",

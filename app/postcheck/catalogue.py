@@ -20,7 +20,8 @@ CLAIM_KINDS = ("unsupported_claim", "results_without_typical", "missing_ad_discl
 KINDS = PRIVACY_KINDS + CLAIM_KINDS
 LEXICONS = ("patient_context", "patient_ref", "personal_care", "staff_role", "staff_context", "consent", "sensitive",
             "person", "child", "child_patient", "confirms_patient", "reply_opening", "recent_time", "tally",
-            "identifying_role", "contact_is_ours", "not_a_room", "not_a_name", "not_a_claim")
+            "identifying_role", "contact_is_ours", "not_a_room", "not_a_name", "not_a_claim",
+            "not_a_person", "disguised", "identifying_place")
 SEVERITIES = ("stop", "review")
 
 

@@ -92,7 +92,8 @@ def _names_a_thing(text: str, name: str) -> bool:
     post says "Quarry Hill Hospital", "Ellis-van Creveld" in "Ellis-van Creveld syndrome"."""
     return bool(re.search(re.escape(name) + r"(?:['’]s)?\s+(?:Hospital|Medical|Health|Clinic|Center|Centre|Campus|"
                           r"Foundation|Institute|University|College|School|County|Valley|Regional|Memorial|General|Dental|"
-                          r"Aesthetics|Pharmacy|Pediatrics|Orthopedics|Wellness|Gym|Library|syndrome|disease)\b", text))
+                          r"Aesthetics|Pharmacy|Pediatrics|Orthopedics|Wellness|Gym|Library|syndrome|disease|"
+                          r"(?i:count(?:y|ies)))\b", text))  # "Harlan, Pike and Merritt counties"
 
 
 def _words(name: str) -> set[str]:

@@ -25,6 +25,15 @@ CHILD_SERVICE = re.compile(r"(?:\s+(?:[A-Z][a-z]+|life|care|health))?\s+(?:team|
                            r"department|specialists?)\b", re.IGNORECASE)
 # A season or a year, or a tally of cases, narrows a story less than a day does: worth a review, not a stop.
 BROAD_TIME = re.compile(r"(?i)year|month|season|summer|spring|fall|autumn|winter")
+DISGUISED = ("This says names or details were changed. Have someone confirm that no real patient can still be "
+             "recognised from what is left.")
+CONSENT_SCOPE = ("The authorization it mentions covers other platforms, not this one. Check that it covers where "
+                 "you are posting.")
+PLATFORM_WORDS = {"facebook": "facebook", "instagram": "instagram", "tiktok": "tiktok", "x": r"x|twitter",
+                  "linkedin": "linkedin", "youtube": "youtube"}
+# A meeting room in a public venue ("Room 101 of the Community Center") is not where a patient is.
+VENUE = re.compile(r"\s+(?:of|at|in) (?:the )?(?:[A-Z][\w'-]+ ){0,4}(?:Community Center|Community Centre|Library|"
+                   r"Hall|Church|School|YMCA|Y)\b")
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,7 @@ def judge(text: str, platform: str, detections: list[Detection], catalogue: Cata
     lex = catalogue.lexicons
     post = Post(text, lex)
     rooms = [d for d in detections if d.entity == "ROOM_BED" and not _is_ward(text, d)
-             and not _near(lex["not_a_room"], text, d, 25, 25)]
+             and not _near(lex["not_a_room"], text, d, 25, 25) and not VENUE.match(text, d.end)]
     room_sentences = {post.sentence(d.start) for d in rooms}
 
     def care(i: int, spread: int = 0, rooms_count: bool = True) -> bool:
@@ -65,11 +74,15 @@ def judge(text: str, platform: str, detections: list[Detection], catalogue: Cata
     names = patient_names(post, detections, rooms, care, bool(confirm))
     agreed = consented(post, consent_sentences, [(d.start, d.end) for d in detections if d.entity in (
         "PERSON", "TITLED_NAME")])
+    # Consent given for other platforms does not cover this one: the names are for a reviewer to check.
+    # A span: kind, start, end, message, and optionally a severity other than the kind's own.
+    elsewhere = _consent_elsewhere(post, consent_sentences, platform)
+    spans: list[tuple] = [("name", s, e, CONSENT_SCOPE, "review") for s, e in names if elsewhere and agreed((s, e))]
     names = [n for n in names if not agreed(n)]
     name_sentences = {post.sentence(s) for s, _ in names}
     age_sentences = {post.sentence(d.start) for d in detections if d.entity == "AGE_OVER_89"}
-    # kind, start, end, message, and optionally a severity other than the kind's own
-    spans: list[tuple] = [("name", s, e, "") for s, e in names]
+    disguised = bool(post.hits("disguised"))  # a stand-in name is for a reviewer, not a stop
+    spans += [("name", s, e, DISGUISED if disguised else "", "review" if disguised else "") for s, e in names]
 
     def tied(i: int) -> bool:  # a particular patient is in this sentence (or named just before it)
         return (i in name_sentences or i - 1 in name_sentences or post.has("patient_ref", i)
@@ -96,7 +109,8 @@ def judge(text: str, platform: str, detections: list[Detection], catalogue: Cata
         elif consent_sentences:
             continue  # an authorised story may carry what the person agreed to share
         elif d.entity == "AGE_OVER_89" and (care(i) or i in name_sentences or not (
-                post.has("staff_role", i) or post.has("staff_context", i))):
+                post.has("staff_role", i) or post.has("staff_context", i)
+                or post.has("not_a_person", i) and not post.has("person", i))):
             spans.append(("age_over_89", d.start, d.end, ""))
         elif d.entity == "SPECIFIC_DATE" and tied(i):
             spans.append(("date", d.start, d.end, ""))
@@ -112,7 +126,7 @@ def judge(text: str, platform: str, detections: list[Detection], catalogue: Cata
         if not any(catalogue.kinds[k].severity == "stop" for k, *_ in spans):
             spans += _combination(post, detections, care)
         if not spans:
-            spans += _one_patients_story(post)
+            spans += _one_patients_story(post, detections)
     spans += _claims(text, catalogue, lex)
     return _result(spans, catalogue)
 
@@ -158,21 +172,33 @@ def _combination(post: Post, detections, care) -> list:
         i = post.sentence(s)
         lo, hi = post.bounds(i, 1)
         person = post.has("person", i, 1) or post.has("patient_ref", i, 1)
-        rare = post.has("identifying_role", i, 1) or post.has("tally", i, 1)
+        role = post.has("identifying_role", i, 1)
+        rare = role or post.has("identifying_place", i, 1) or post.has("tally", i, 1)
         if care(i, 1) and (rare or person and any(lo <= p < hi for p in places)):
-            broad = BROAD_TIME.search(post.text[s:e]) or post.has("tally", i, 1) and not person
+            # An event and a place with no one described is a review rather than a stop.
+            broad = BROAD_TIME.search(post.text[s:e]) or not (person or role)
             return [("identifying_combination", s, e, "", "review" if broad else "")]
     return []
 
 
-def _one_patients_story(post: Post) -> list:
-    """Nothing that identifies, but a sentence about what happened to one patient: a second pair of
-    eyes is cheaper than a complaint, since details the checker cannot weigh may point to them."""
+def _one_patients_story(post: Post, detections) -> list:
+    """Nothing that identifies, but a sentence about what happened to one patient (or about someone on a
+    named ward): a second pair of eyes is cheaper than a complaint, since details the checker cannot weigh
+    may point to them."""
+    wards = {post.sentence(d.start) for d in detections if d.entity == "ROOM_BED" and _is_ward(post.text, d)}
     for i in range(len(post.starts)):
-        if post.has("patient_context", i) and (post.has("patient_ref", i) or post.has("personal_care", i)):
+        if post.has("patient_context", i) and (post.has("patient_ref", i) or post.has("personal_care", i)) or (
+                i in wards and post.has("person", i)):
             lo, hi = post.bounds(i)
             return [("identifying_combination", lo, hi, STORY, "review")]
     return []
+
+
+def _consent_elsewhere(post: Post, consent_sentences: set[int], platform: str) -> bool:
+    """The consent sentence names platforms, and this post's platform is not among them."""
+    said = " ".join(post.text[slice(*post.bounds(i))] for i in consent_sentences)
+    named = [p for p, words in PLATFORM_WORDS.items() if re.search(rf"(?i)\b(?:{words})\b", said)]
+    return bool(named) and platform not in named
 
 
 def _claims(text: str, catalogue: Catalogue, lex) -> list:
